@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what a fresh Debian machine lacks to build and test id360-flow.
+# Every step checks first and skips what is already there (see ../shared/TOOLCHAIN.md):
+#   - the wasm32-unknown-unknown target
+#   - wasm-bindgen-cli at exactly the version pinned in Cargo.toml / Cargo.lock
+#   - wasm-pack
+#   - Debian's chromium + chromium-driver (headless browser tests) and binaryen (wasm-opt)
+#   - the Node packages of the browser/end-to-end tests (npm ci)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_PACK_VERSION=0.15.1
+log() { printf '[setup] %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The version wasm-bindgen is pinned to ("=X.Y.Z" in Cargo.toml); the CLI must match it exactly.
+WB_VERSION=$(sed -n 's/^wasm-bindgen *= *{[^}]*version *= *"=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen *= *"=\([0-9.]*\)".*/\1/p' Cargo.toml | head -n1)
+if [ -z "$WB_VERSION" ]; then echo "[setup] cannot read the pinned wasm-bindgen version from Cargo.toml" >&2; exit 1; fi
+
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "wasm32 target: present"
+else
+  log "wasm32 target: installing"; rustup target add wasm32-unknown-unknown
+fi
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v wasm-opt >/dev/null 2>&1 || need_apt+=(binaryen)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+else
+  log "chromium, chromedriver, wasm-opt: present"
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" = "$WB_VERSION" ] \
+   && command -v wasm-bindgen-test-runner >/dev/null 2>&1; then
+  log "wasm-bindgen-cli $WB_VERSION: present"
+else
+  # No --locked: its lock file wants a crate this registry lacks (TOOLCHAIN.md).
+  log "wasm-bindgen-cli $WB_VERSION: installing (about 5 minutes)"
+  cargo install -q wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" = "$WASM_PACK_VERSION" ]; then
+  log "wasm-pack $WASM_PACK_VERSION: present"
+else
+  log "wasm-pack $WASM_PACK_VERSION: installing (about 3 minutes)"
+  cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --force
+fi
+
+if [ -f package.json ]; then
+  if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+    log "node packages: present"
+  else
+    log "node packages: installing"; npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi
+log "done"
