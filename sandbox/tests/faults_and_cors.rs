@@ -1,5 +1,7 @@
 //! Fault switches (each kind, `times`, `after_handler`, probability, start-up rules) and CORS.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 use common::*;
 use serde_json::{json, Value};
@@ -355,5 +357,6 @@ async fn the_binary_starts_with_faults_and_prints_its_url_credentials_and_proces
         .unwrap()
         .status();
     child.kill().unwrap();
+    child.wait().unwrap();
     assert_eq!(status, 418, "the start-up fault is active");
 }

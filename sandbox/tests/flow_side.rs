@@ -1,5 +1,7 @@
 //! Flow endpoints (`x-api-key`): the happy path, ordering rules and every validation error.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 use common::*;
 use serde_json::{json, Value};

@@ -1,6 +1,8 @@
 //! Verdicts (deterministic, steered by hints inside the images) and callbacks (headers, order
 //! data, retries after a failed delivery).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 use common::*;
 use serde_json::{json, Value};
