@@ -1,7 +1,23 @@
 //! id360-flow: run a Docaposte ID360 identity verification from a web page.
 //!
-//! The browser library is built in later steps; for now the crate only exposes its version.
+//! The crate holds only an enrollment's api_key and drives the api_key-scoped flow:
+//! `enrollment_info` → route → consent → document pages → selfie → finalize. Token calls
+//! (login, enrollment creation, data comparison, report) stay on the integrator's server.
+//!
+//! Layers (see the README's architecture section):
+//! - [`core`]: plain Rust — URLs, validation, sniffing, state machine, retry schedule, errors;
+//! - `web` (wasm only): fetch/XHR transport, timers, abort signals, Blobs;
+//! - `js` (wasm only): the `#[wasm_bindgen]` facade (`Id360Flow`, `Id360Error`) and TS types.
 #![deny(missing_docs)]
+
+pub mod core;
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+#[cfg(target_arch = "wasm32")]
+pub use js::{Id360Error, Id360Flow};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
