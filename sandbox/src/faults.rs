@@ -68,6 +68,10 @@ pub struct FaultRule {
     /// Fire only on the next N matching requests (None = no limit).
     #[serde(default)]
     pub times: Option<u32>,
+    /// Let the first N matching requests through before the rule starts firing (to fail, say,
+    /// the second page of a document).
+    #[serde(default)]
+    pub skip: u32,
     /// For `status` and `drop`: let the request take effect first, then fail the answer (the
     /// case of a response lost on the way back).
     #[serde(default)]
@@ -111,6 +115,10 @@ impl Faults {
                 || rule.times == Some(0)
                 || (decisive.is_some() && rule.kind != FaultKind::Latency)
             {
+                continue;
+            }
+            if rule.skip > 0 {
+                rule.skip -= 1;
                 continue;
             }
             if rule.probability < 1.0 && self.rng.random::<f64>() >= rule.probability {
@@ -344,8 +352,10 @@ mod tests {
             latency_max_ms: None,
             probability: 1.0,
             times: Some(2),
+            skip: 1,
             after_handler: false,
         });
+        assert!(f.draw("upload").1.is_none(), "skipped");
         assert!(f.draw("upload").1.is_some());
         assert!(f.draw("finalize").1.is_none());
         assert!(f.draw("upload").1.is_some());

@@ -93,6 +93,7 @@ impl State {
         {
             return Err(ApiError::unauthorized("Unknown api_key."));
         }
+        e.flow_requests += 1;
         if e.status.is_final() && !allow_finished {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,

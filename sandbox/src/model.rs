@@ -174,6 +174,8 @@ pub struct Enrollment {
     pub steps_total: u32,
     /// Callback sequence number (increases with every event).
     pub callback_sequence: u64,
+    /// Flow requests authenticated with this enrollment's api_key (CORS preflights excluded).
+    pub flow_requests: u64,
 }
 
 impl Enrollment {

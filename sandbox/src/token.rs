@@ -236,6 +236,7 @@ impl State {
             steps_total: 4 + u32::try_from(process.documents.iter().filter(|d| d.required).count())
                 .unwrap_or(0),
             callback_sequence: 0,
+            flow_requests: 0,
         };
         Ok(self.enrollments.entry(id).or_insert(enrollment))
     }

@@ -58,7 +58,9 @@ mod tests {
     #[test]
     fn accepts_a_real_looking_key_and_never_prints_it() {
         let key = ApiKey::parse("0123456789abcdef0123456789abcdef").map_err(|e| e.message);
-        let key = key.as_ref().map(|k| (format!("{k:?}"), k.to_string(), k.expose().to_string()));
+        let key = key
+            .as_ref()
+            .map(|k| (format!("{k:?}"), k.to_string(), k.expose().to_string()));
         assert_eq!(
             key,
             Ok((
@@ -72,8 +74,19 @@ mod tests {
     #[test]
     fn refuses_empty_spaced_control_non_ascii_and_huge_keys() {
         let huge = "a".repeat(MAX_API_KEY_LEN + 1);
-        for bad in ["", " abc", "ab c", "abc\r\nx-evil: 1", "abc\t", "clé", "\u{7f}", huge.as_str()] {
-            let err = ApiKey::parse(bad).err().map(|e| (e.code, e.message.contains(bad) && !bad.is_empty()));
+        for bad in [
+            "",
+            " abc",
+            "ab c",
+            "abc\r\nx-evil: 1",
+            "abc\t",
+            "clé",
+            "\u{7f}",
+            huge.as_str(),
+        ] {
+            let err = ApiKey::parse(bad)
+                .err()
+                .map(|e| (e.code, e.message.contains(bad) && !bad.is_empty()));
             assert_eq!(err, Some((ErrorCode::InvalidInput, false)), "{bad:?}");
         }
         assert!(ApiKey::parse(&"a".repeat(MAX_API_KEY_LEN)).is_ok());

@@ -81,9 +81,14 @@ impl BaseUrl {
         if authority.contains('@') {
             return Err(bad("must not contain credentials (user:password@)."));
         }
-        let (host, port) = split_host_port(authority).ok_or_else(|| bad("has an invalid host or port."))?;
+        let (host, port) =
+            split_host_port(authority).ok_or_else(|| bad("has an invalid host or port."))?;
         if let Some(p) = port {
-            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535) {
+            if p.is_empty()
+                || p.len() > 5
+                || !p.bytes().all(|b| b.is_ascii_digit())
+                || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535)
+            {
                 return Err(bad("has an invalid port."));
             }
         }
@@ -107,7 +112,11 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
         let close = rest.find(']')?;
         let (inside, after) = rest.split_at(close);
         let after = after.strip_prefix(']')?;
-        if inside.is_empty() || !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        if inside.is_empty()
+            || !inside
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
             return None;
         }
         let port = match after {
@@ -123,7 +132,9 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
     };
     let valid = !host.is_empty()
         && host.len() <= 253
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
         && !host.starts_with(['.', '-'])
         && !host.contains("..");
     valid.then_some((host, port))
@@ -133,9 +144,9 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host == "[::1]"
-        || host
-            .strip_prefix("127.")
-            .is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|o| o.parse::<u8>().is_ok()))
+        || host.strip_prefix("127.").is_some_and(|r| {
+            r.split('.').count() == 3 && r.split('.').all(|o| o.parse::<u8>().is_ok())
+        })
 }
 
 /// A document name of the generic upload path `enrollment/flow/document/{name}/`.
@@ -155,7 +166,9 @@ impl DocumentName {
     pub fn parse(raw: &str) -> Result<Self, FlowError> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if ok {
             Ok(DocumentName(raw.to_string()))
         } else {
@@ -204,7 +217,10 @@ impl Endpoints {
     /// `POST enrollment/flow/consent/?accepted_cgu=true[&accepted_biometry=true]`.
     pub fn consent(&self, biometry: bool) -> String {
         if biometry {
-            format!("{}consent/?accepted_cgu=true&accepted_biometry=true", self.base)
+            format!(
+                "{}consent/?accepted_cgu=true&accepted_biometry=true",
+                self.base
+            )
         } else {
             format!("{}consent/?accepted_cgu=true", self.base)
         }
@@ -237,7 +253,10 @@ mod tests {
         let p = "https://preprod.id360docaposte.com/api/1.0.0/enrollment/flow/";
         assert_eq!(e.enrollment_info(), format!("{p}enrollment_info/"));
         assert_eq!(e.select_route(275128), format!("{p}route/275128/select/"));
-        assert_eq!(e.consent(true), format!("{p}consent/?accepted_cgu=true&accepted_biometry=true"));
+        assert_eq!(
+            e.consent(true),
+            format!("{p}consent/?accepted_cgu=true&accepted_biometry=true")
+        );
         assert_eq!(e.consent(false), format!("{p}consent/?accepted_cgu=true"));
         assert_eq!(
             e.document(&DocumentName::id_document(), 2, 0),
@@ -249,14 +268,26 @@ mod tests {
         );
         assert_eq!(e.finalize(), format!("{p}finalize_enrollment"));
         let prod = Endpoints::new(&Environment::Production);
-        assert_eq!(prod.finalize(), "https://id360docaposte.com/api/1.0.0/enrollment/flow/finalize_enrollment");
+        assert_eq!(
+            prod.finalize(),
+            "https://id360docaposte.com/api/1.0.0/enrollment/flow/finalize_enrollment"
+        );
     }
 
     #[test]
     fn custom_origins_are_normalised_and_used() {
         let e = Endpoints::new(&custom("HTTPS://Proxy.Bank.example:8443/"));
-        assert_eq!(e.finalize(), "https://proxy.bank.example:8443/api/1.0.0/enrollment/flow/finalize_enrollment");
-        for ok in ["http://127.0.0.1:8360", "http://localhost:3000", "http://[::1]:8080", "https://[2001:db8::1]", "http://app.localhost"] {
+        assert_eq!(
+            e.finalize(),
+            "https://proxy.bank.example:8443/api/1.0.0/enrollment/flow/finalize_enrollment"
+        );
+        for ok in [
+            "http://127.0.0.1:8360",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+            "https://[2001:db8::1]",
+            "http://app.localhost",
+        ] {
             assert!(BaseUrl::parse(ok).is_ok(), "{ok}");
         }
     }
@@ -293,7 +324,10 @@ mod tests {
 
     #[test]
     fn environment_names_and_document_names() {
-        assert_eq!(Environment::from_name("production").map(|e| e.base().to_string()), Ok(PRODUCTION_URL.into()));
+        assert_eq!(
+            Environment::from_name("production").map(|e| e.base().to_string()),
+            Ok(PRODUCTION_URL.into())
+        );
         assert!(Environment::from_name("prod").is_err());
         assert!(Environment::from_name("Production").is_err());
         assert!(DocumentName::parse("proof_of_address").is_ok());

@@ -267,14 +267,27 @@ mod tests {
         ];
         for (status, code, retryable) in cases {
             let e = FlowError::from_status(status, None, None);
-            assert_eq!((e.code, e.retryable(), e.status), (code, retryable, Some(status)), "{status}");
+            assert_eq!(
+                (e.code, e.retryable(), e.status),
+                (code, retryable, Some(status)),
+                "{status}"
+            );
         }
     }
 
     #[test]
     fn the_message_carries_the_server_code_and_detail() {
-        let e = FlowError::from_status(409, Some("missing_documents".into()), Some("Upload selfie.".into()));
-        assert!(e.message.contains("HTTP 409, missing_documents): Upload selfie."), "{}", e.message);
+        let e = FlowError::from_status(
+            409,
+            Some("missing_documents".into()),
+            Some("Upload selfie.".into()),
+        );
+        assert!(
+            e.message
+                .contains("HTTP 409, missing_documents): Upload selfie."),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -292,7 +305,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for c in ErrorCode::ALL {
             assert!(seen.insert(c.as_str()));
-            assert!(c.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert!(c
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
         }
     }
 }

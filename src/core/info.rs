@@ -86,7 +86,8 @@ pub struct EnrollmentInfo {
 
 /// A route id from a JS number: a non-negative integer no larger than 2^53 - 1.
 pub fn route_id(value: f64) -> Option<u64> {
-    (value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER).then_some(value as u64)
+    (value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER)
+        .then_some(value as u64)
 }
 
 impl EnrollmentInfo {
@@ -100,9 +101,13 @@ impl EnrollmentInfo {
         let routes = routes
             .into_iter()
             .map(|r| {
-                route_id(r.id).map(|id| Route { id, name: r.name }).ok_or_else(|| {
-                    FlowError::invalid_response("enrollment_info lists a route whose id is not a non-negative integer.")
-                })
+                route_id(r.id)
+                    .map(|id| Route { id, name: r.name })
+                    .ok_or_else(|| {
+                        FlowError::invalid_response(
+                            "enrollment_info lists a route whose id is not a non-negative integer.",
+                        )
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if routes.is_empty() {
@@ -116,11 +121,24 @@ impl EnrollmentInfo {
             .map(|d| DocumentSpec {
                 name: d.name,
                 required: d.required.unwrap_or(false),
-                max_pages: d.max_pages.and_then(route_id).and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0),
+                max_pages: d
+                    .max_pages
+                    .and_then(route_id)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n > 0),
             })
             .collect();
-        let data = data.unwrap_or_default().into_iter().map(|d| d.name).collect();
-        Ok(EnrollmentInfo { routes, documents, data, status })
+        let data = data
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        Ok(EnrollmentInfo {
+            routes,
+            documents,
+            data,
+            status,
+        })
     }
 
     /// The spec of a document, when listed.
@@ -151,7 +169,13 @@ mod tests {
     #[test]
     fn reads_the_documented_excerpt() {
         let info = parse(r#"{"routes": [{"id": 275128}]}"#);
-        assert_eq!(info.map(|i| i.routes), Ok(vec![Route { id: 275128, name: None }]));
+        assert_eq!(
+            info.map(|i| i.routes),
+            Ok(vec![Route {
+                id: 275128,
+                name: None
+            }])
+        );
     }
 
     #[test]
@@ -165,8 +189,15 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(info.routes[0].name, None);
         assert_eq!(info.routes[1].name.as_deref(), Some("B"));
-        assert_eq!(info.document("id_document_image").map(|d| (d.required, d.max_pages)), Some((true, Some(2))));
-        assert_eq!(info.document("proof_of_address").map(|d| d.max_pages), Some(None));
+        assert_eq!(
+            info.document("id_document_image")
+                .map(|d| (d.required, d.max_pages)),
+            Some((true, Some(2)))
+        );
+        assert_eq!(
+            info.document("proof_of_address").map(|d| d.max_pages),
+            Some(None)
+        );
         assert_eq!(info.data, ["birth_date"]);
         assert_eq!(info.status.as_deref(), Some("STARTED"));
     }
@@ -176,8 +207,14 @@ mod tests {
         assert!(parse(r#"{"routes": []}"#).is_err_and(|e| e.contains("no route")));
         for bad in ["-1", "1.5", "1e300", "9007199254740992"] {
             let json = format!(r#"{{"routes": [{{"id": {bad}}}]}}"#);
-            assert!(parse(&json).is_err_and(|e| e.contains("not a non-negative integer")), "{bad}");
+            assert!(
+                parse(&json).is_err_and(|e| e.contains("not a non-negative integer")),
+                "{bad}"
+            );
         }
-        assert_eq!(route_id(9_007_199_254_740_991.0), Some(9_007_199_254_740_991));
+        assert_eq!(
+            route_id(9_007_199_254_740_991.0),
+            Some(9_007_199_254_740_991)
+        );
     }
 }

@@ -41,8 +41,15 @@ impl RetryPolicy {
             return wait.min(self.max_retry_after_ms);
         }
         let exponent = attempts_made.saturating_sub(1).min(20);
-        let full = self.base_delay_ms.saturating_mul(1u64 << exponent).min(self.max_delay_ms);
-        let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
+        let full = self
+            .base_delay_ms
+            .saturating_mul(1u64 << exponent)
+            .min(self.max_delay_ms);
+        let random = if random.is_finite() {
+            random.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
         let half = full / 2;
         half + ((full - half) as f64 * random) as u64
     }
@@ -65,16 +72,26 @@ mod tests {
 
     #[test]
     fn retries_transient_errors_up_to_the_configured_attempts_only() {
-        let p = RetryPolicy { retries: 2, ..RetryPolicy::default() };
+        let p = RetryPolicy {
+            retries: 2,
+            ..RetryPolicy::default()
+        };
         let server = FlowError::from_status(503, None, None);
         assert!(p.should_retry(1, &server));
         assert!(p.should_retry(2, &server));
         assert!(!p.should_retry(3, &server), "3 attempts = 1 + 2 retries");
-        for code in [ErrorCode::Network, ErrorCode::Timeout, ErrorCode::RateLimited] {
+        for code in [
+            ErrorCode::Network,
+            ErrorCode::Timeout,
+            ErrorCode::RateLimited,
+        ] {
             assert!(p.should_retry(1, &FlowError::new(code, "x")));
         }
         for status in [400, 401, 403, 404, 409, 413, 415] {
-            assert!(!p.should_retry(1, &FlowError::from_status(status, None, None)), "{status}");
+            assert!(
+                !p.should_retry(1, &FlowError::from_status(status, None, None)),
+                "{status}"
+            );
         }
         assert!(!p.should_retry(1, &FlowError::new(ErrorCode::Aborted, "x")));
         let none = RetryPolicy { retries: 0, ..p };
@@ -84,9 +101,18 @@ mod tests {
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
         let p = RetryPolicy::default();
-        assert_eq!((p.delay_ms(1, None, 0.0), p.delay_ms(1, None, 1.0)), (250, 500));
-        assert_eq!((p.delay_ms(2, None, 0.0), p.delay_ms(2, None, 1.0)), (500, 1000));
-        assert_eq!((p.delay_ms(3, None, 0.0), p.delay_ms(3, None, 1.0)), (1000, 2000));
+        assert_eq!(
+            (p.delay_ms(1, None, 0.0), p.delay_ms(1, None, 1.0)),
+            (250, 500)
+        );
+        assert_eq!(
+            (p.delay_ms(2, None, 0.0), p.delay_ms(2, None, 1.0)),
+            (500, 1000)
+        );
+        assert_eq!(
+            (p.delay_ms(3, None, 0.0), p.delay_ms(3, None, 1.0)),
+            (1000, 2000)
+        );
         assert_eq!(p.delay_ms(30, None, 1.0), 8000);
         assert_eq!(p.delay_ms(u32::MAX, None, f64::NAN), 6000);
         let d = p.delay_ms(2, None, 0.5);

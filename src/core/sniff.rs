@@ -47,7 +47,9 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
         Some(Format::Png)
     } else if head.starts_with(b"%PDF-") {
         Some(Format::Pdf)
-    } else if head.get(4..8) == Some(b"ftyp") && head.get(8..12).is_some_and(|b| HEIF_BRANDS.contains(&b)) {
+    } else if head.get(4..8) == Some(b"ftyp")
+        && head.get(8..12).is_some_and(|b| HEIF_BRANDS.contains(&b))
+    {
         Some(Format::Heic)
     } else {
         None
@@ -114,9 +116,21 @@ mod tests {
         let jpeg = [0xFF, 0xD8, 0xFF, 0xE0];
         assert_eq!(check_page(1.0, &jpeg, "p"), Ok(Format::Jpeg));
         assert_eq!(check_page(9_500_000.0, &jpeg, "p"), Ok(Format::Jpeg));
-        assert_eq!(check_page(9_500_001.0, &jpeg, "p").map_err(|e| e.code), Err(ErrorCode::PayloadTooLarge));
-        assert_eq!(check_page(0.0, &jpeg, "p").map_err(|e| e.code), Err(ErrorCode::InvalidInput));
-        assert_eq!(check_page(f64::NAN, &jpeg, "p").map_err(|e| e.code), Err(ErrorCode::InvalidInput));
-        assert_eq!(check_page(10.0, b"GIF89a", "p").map_err(|e| e.code), Err(ErrorCode::UnsupportedFormat));
+        assert_eq!(
+            check_page(9_500_001.0, &jpeg, "p").map_err(|e| e.code),
+            Err(ErrorCode::PayloadTooLarge)
+        );
+        assert_eq!(
+            check_page(0.0, &jpeg, "p").map_err(|e| e.code),
+            Err(ErrorCode::InvalidInput)
+        );
+        assert_eq!(
+            check_page(f64::NAN, &jpeg, "p").map_err(|e| e.code),
+            Err(ErrorCode::InvalidInput)
+        );
+        assert_eq!(
+            check_page(10.0, b"GIF89a", "p").map_err(|e| e.code),
+            Err(ErrorCode::UnsupportedFormat)
+        );
     }
 }

@@ -56,11 +56,16 @@ impl FlowState {
         if self.finalized {
             return Err(already_finalized());
         }
-        let info = self
-            .info
-            .as_ref()
-            .ok_or_else(|| FlowError::out_of_order("Read enrollmentInfo() before selecting a route."))?;
-        let offered = || info.routes.iter().map(|r| r.id.to_string()).collect::<Vec<_>>().join(", ");
+        let info = self.info.as_ref().ok_or_else(|| {
+            FlowError::out_of_order("Read enrollmentInfo() before selecting a route.")
+        })?;
+        let offered = || {
+            info.routes
+                .iter()
+                .map(|r| r.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match requested {
             Some(value) => {
                 let id = route_id(value).ok_or_else(|| {
@@ -104,16 +109,22 @@ impl FlowState {
     }
 
     /// Checks an upload of `page_count` pages of `document`; returns `total_pages`.
-    pub fn plan_upload(&self, document: &DocumentName, page_count: usize) -> Result<u32, FlowError> {
+    pub fn plan_upload(
+        &self,
+        document: &DocumentName,
+        page_count: usize,
+    ) -> Result<u32, FlowError> {
         if self.finalized {
             return Err(already_finalized());
         }
         if self.route.is_none() {
-            return Err(FlowError::out_of_order("Select the route (selectRoute) before uploading documents."));
+            return Err(FlowError::out_of_order(
+                "Select the route (selectRoute) before uploading documents.",
+            ));
         }
-        let biometry = self
-            .biometry
-            .ok_or_else(|| FlowError::out_of_order("Accept the terms (acceptTerms) before uploading documents."))?;
+        let biometry = self.biometry.ok_or_else(|| {
+            FlowError::out_of_order("Accept the terms (acceptTerms) before uploading documents.")
+        })?;
         if document.is_selfie() && !biometry {
             return Err(FlowError::out_of_order(
                 "A selfie needs biometric consent: call acceptTerms({ biometry: true }) first.",
@@ -121,7 +132,10 @@ impl FlowState {
         }
         let max = self.max_pages(document);
         if page_count == 0 {
-            return Err(FlowError::invalid_input(format!("No page given for {}: pass 1 to {max} pages.", document.as_str())));
+            return Err(FlowError::invalid_input(format!(
+                "No page given for {}: pass 1 to {max} pages.",
+                document.as_str()
+            )));
         }
         let total = u32::try_from(page_count).unwrap_or(u32::MAX);
         if total > max {
@@ -154,10 +168,13 @@ impl FlowState {
 
     /// Records that ID360 accepted a page.
     pub fn page_accepted(&mut self, document: &DocumentName, total_pages: u32, index: u32) {
-        let progress = self.documents.entry(document.clone()).or_insert_with(|| DocumentProgress {
-            total_pages,
-            accepted: vec![false; total_pages as usize],
-        });
+        let progress = self
+            .documents
+            .entry(document.clone())
+            .or_insert_with(|| DocumentProgress {
+                total_pages,
+                accepted: vec![false; total_pages as usize],
+            });
         if progress.total_pages != total_pages {
             *progress = DocumentProgress {
                 total_pages,
@@ -176,16 +193,23 @@ impl FlowState {
             return Err(already_finalized());
         }
         if self.route.is_none() {
-            return Err(FlowError::out_of_order("Select the route (selectRoute) before finalizing."));
+            return Err(FlowError::out_of_order(
+                "Select the route (selectRoute) before finalizing.",
+            ));
         }
-        let biometry = self
-            .biometry
-            .ok_or_else(|| FlowError::out_of_order("Accept the terms (acceptTerms) before finalizing."))?;
+        let biometry = self.biometry.ok_or_else(|| {
+            FlowError::out_of_order("Accept the terms (acceptTerms) before finalizing.")
+        })?;
         let mut missing: Vec<String> = Vec::new();
         for (name, progress) in &self.documents {
             for (i, accepted) in progress.accepted.iter().enumerate() {
                 if !accepted {
-                    missing.push(format!("{} page {} of {}", name.as_str(), i + 1, progress.total_pages));
+                    missing.push(format!(
+                        "{} page {} of {}",
+                        name.as_str(),
+                        i + 1,
+                        progress.total_pages
+                    ));
                 }
             }
         }
@@ -227,7 +251,13 @@ mod tests {
 
     fn info(routes: &[u64]) -> EnrollmentInfo {
         EnrollmentInfo {
-            routes: routes.iter().map(|id| Route { id: *id, name: None }).collect(),
+            routes: routes
+                .iter()
+                .map(|id| Route {
+                    id: *id,
+                    name: None,
+                })
+                .collect(),
             ..EnrollmentInfo::default()
         }
     }
@@ -247,26 +277,46 @@ mod tests {
 
     #[test]
     fn the_single_route_is_chosen_and_an_ambiguous_choice_is_refused() {
-        let mut s = FlowState { info: Some(info(&[275128])), ..FlowState::default() };
+        let mut s = FlowState {
+            info: Some(info(&[275128])),
+            ..FlowState::default()
+        };
         assert_eq!(s.choose_route(None), Ok(275128));
         assert_eq!(s.choose_route(Some(275128.0)), Ok(275128));
-        assert_eq!(code(s.choose_route(Some(1.0))), Some(ErrorCode::InvalidInput));
+        assert_eq!(
+            code(s.choose_route(Some(1.0))),
+            Some(ErrorCode::InvalidInput)
+        );
         for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, 1e20] {
-            assert_eq!(code(s.choose_route(Some(bad))), Some(ErrorCode::InvalidInput), "{bad}");
+            assert_eq!(
+                code(s.choose_route(Some(bad))),
+                Some(ErrorCode::InvalidInput),
+                "{bad}"
+            );
         }
         s.info = Some(info(&[1, 2]));
-        let err = s.choose_route(None).err().map(|e| e.message).unwrap_or_default();
+        let err = s
+            .choose_route(None)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
         assert!(err.contains("2 routes (1, 2)"), "{err}");
         assert_eq!(s.choose_route(Some(2.0)), Ok(2));
         let no_info = FlowState::default();
-        assert_eq!(code(no_info.choose_route(None)), Some(ErrorCode::OutOfOrder));
+        assert_eq!(
+            code(no_info.choose_route(None)),
+            Some(ErrorCode::OutOfOrder)
+        );
     }
 
     #[test]
     fn uploads_need_route_consent_and_biometry_for_a_selfie() {
         let id = DocumentName::id_document();
         let selfie = DocumentName::selfie();
-        let mut s = FlowState { info: Some(info(&[1])), ..FlowState::default() };
+        let mut s = FlowState {
+            info: Some(info(&[1])),
+            ..FlowState::default()
+        };
         assert_eq!(code(s.plan_upload(&id, 1)), Some(ErrorCode::OutOfOrder));
         s.route = Some(1);
         assert_eq!(code(s.plan_upload(&id, 1)), Some(ErrorCode::OutOfOrder));
@@ -283,13 +333,24 @@ mod tests {
         let id = DocumentName::id_document();
         assert_eq!(code(s.plan_upload(&id, 0)), Some(ErrorCode::InvalidInput));
         assert_eq!(code(s.plan_upload(&id, 3)), Some(ErrorCode::InvalidInput));
-        assert_eq!(code(s.plan_upload(&DocumentName::selfie(), 2)), Some(ErrorCode::InvalidInput));
-        let other = DocumentName::parse("proof_of_address").unwrap_or_else(|_| DocumentName::id_document());
+        assert_eq!(
+            code(s.plan_upload(&DocumentName::selfie(), 2)),
+            Some(ErrorCode::InvalidInput)
+        );
+        let other =
+            DocumentName::parse("proof_of_address").unwrap_or_else(|_| DocumentName::id_document());
         assert_eq!(s.plan_upload(&other, 10), Ok(10));
         if let Some(i) = s.info.as_mut() {
-            i.documents.push(DocumentSpec { name: "proof_of_address".into(), required: false, max_pages: Some(3) });
+            i.documents.push(DocumentSpec {
+                name: "proof_of_address".into(),
+                required: false,
+                max_pages: Some(3),
+            });
         }
-        assert_eq!(code(s.plan_upload(&other, 4)), Some(ErrorCode::InvalidInput));
+        assert_eq!(
+            code(s.plan_upload(&other, 4)),
+            Some(ErrorCode::InvalidInput)
+        );
     }
 
     #[test]
@@ -308,17 +369,36 @@ mod tests {
     fn finalize_needs_every_page_and_the_selfie_when_biometry_was_accepted() {
         let id = DocumentName::id_document();
         let mut s = ready(true);
-        let msg = s.check_finalize().err().map(|e| e.message).unwrap_or_default();
-        assert!(msg.contains("selfie_image_upload") && msg.contains("id_document_image"), "{msg}");
+        let msg = s
+            .check_finalize()
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            msg.contains("selfie_image_upload") && msg.contains("id_document_image"),
+            "{msg}"
+        );
         s.page_accepted(&id, 2, 0);
-        let msg = s.check_finalize().err().map(|e| e.message).unwrap_or_default();
+        let msg = s
+            .check_finalize()
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
         assert!(msg.contains("id_document_image page 2 of 2"), "{msg}");
         s.page_accepted(&id, 2, 1);
-        assert_eq!(code(s.check_finalize()), Some(ErrorCode::OutOfOrder), "selfie still missing");
+        assert_eq!(
+            code(s.check_finalize()),
+            Some(ErrorCode::OutOfOrder),
+            "selfie still missing"
+        );
         s.page_accepted(&DocumentName::selfie(), 1, 0);
         assert_eq!(s.check_finalize(), Ok(()));
         s.finalized = true;
-        assert_eq!(code(s.check_finalize()), Some(ErrorCode::OutOfOrder), "no second finalize");
+        assert_eq!(
+            code(s.check_finalize()),
+            Some(ErrorCode::OutOfOrder),
+            "no second finalize"
+        );
         assert_eq!(code(s.plan_upload(&id, 2)), Some(ErrorCode::OutOfOrder));
         assert_eq!(code(s.check_consent()), Some(ErrorCode::OutOfOrder));
     }
@@ -329,11 +409,27 @@ mod tests {
         s.page_accepted(&DocumentName::id_document(), 1, 0);
         assert_eq!(s.check_finalize(), Ok(()));
         if let Some(i) = s.info.as_mut() {
-            i.documents.push(DocumentSpec { name: SELFIE.into(), required: true, max_pages: Some(1) });
+            i.documents.push(DocumentSpec {
+                name: SELFIE.into(),
+                required: true,
+                max_pages: Some(1),
+            });
         }
-        let msg = s.check_finalize().err().map(|e| e.message).unwrap_or_default();
+        let msg = s
+            .check_finalize()
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
         assert!(msg.contains("biometry: true"), "{msg}");
-        let none = FlowState { route: Some(1), biometry: Some(false), ..FlowState::default() };
-        assert_eq!(code(none.check_finalize()), Some(ErrorCode::OutOfOrder), "nothing uploaded");
+        let none = FlowState {
+            route: Some(1),
+            biometry: Some(false),
+            ..FlowState::default()
+        };
+        assert_eq!(
+            code(none.check_finalize()),
+            Some(ErrorCode::OutOfOrder),
+            "nothing uploaded"
+        );
     }
 }

@@ -84,6 +84,7 @@ pub fn summary(e: &Enrollment) -> Value {
         "finalize_count": e.finalize_count,
         "finalize_refused": e.finalize_refused,
         "callback_sequence": e.callback_sequence,
+        "flow_requests": e.flow_requests,
     })
 }
 

@@ -1,0 +1,72 @@
+//! `Id360Error`: the one error class the library throws or rejects with. A real `Error`
+//! (`instanceof Error`, with `name`, `message`, `stack`) carrying `code`, `status`, `retryable`
+//! and `step`.
+
+use crate::core::FlowError;
+use js_sys::{Object, Reflect};
+use std::cell::Cell;
+use wasm_bindgen::prelude::*;
+
+/// The error class of id360-flow (declared for TypeScript in `types.rs`).
+#[wasm_bindgen(skip_typescript)]
+pub struct Id360Error {
+    _private: u8,
+}
+
+thread_local! {
+    static PROTOTYPE_LINKED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Makes `Id360Error.prototype` inherit from `Error.prototype`, once.
+fn link_prototype(instance: &JsValue) {
+    if PROTOTYPE_LINKED.with(Cell::get) {
+        return;
+    }
+    let Some(instance) = instance.dyn_ref::<Object>() else {
+        return;
+    };
+    let ours = Object::get_prototype_of(instance);
+    let errors = Object::get_prototype_of(&js_sys::Error::new(""));
+    if Reflect::set_prototype_of(&ours, &errors).unwrap_or(false) {
+        PROTOTYPE_LINKED.with(|c| c.set(true));
+    }
+}
+
+/// The JS value of a [`FlowError`].
+pub fn to_js(error: &FlowError) -> JsValue {
+    let value: JsValue = Id360Error { _private: 0 }.into();
+    link_prototype(&value);
+    set(&value, "name", &JsValue::from_str("Id360Error"));
+    set(&value, "message", &JsValue::from_str(&error.message));
+    set(&value, "code", &JsValue::from_str(error.code.as_str()));
+    set(&value, "retryable", &JsValue::from_bool(error.retryable()));
+    if let Some(status) = error.status {
+        set(&value, "status", &JsValue::from(status));
+    }
+    if let Some(step) = error.step {
+        set(&value, "step", &JsValue::from_str(step.as_str()));
+    }
+    if let Some(code) = &error.server_code {
+        set(&value, "serverCode", &JsValue::from_str(code));
+    }
+    if let Some(ms) = error.retry_after_ms {
+        set(&value, "retryAfterMs", &JsValue::from(ms as f64));
+    }
+    let stack = Reflect::get(
+        &js_sys::Error::new(&error.message),
+        &JsValue::from_str("stack"),
+    )
+    .unwrap_or_default();
+    if let Some(stack) = stack.as_string() {
+        set(
+            &value,
+            "stack",
+            &JsValue::from_str(&stack.replacen("Error:", "Id360Error:", 1)),
+        );
+    }
+    value
+}

@@ -1,0 +1,652 @@
+//! `Id360Flow`: the api_key flow as a JS class. Each method checks what it can before any byte
+//! is sent, then delegates to the web layer; every failure rejects with an `Id360Error`.
+
+use super::error::to_js;
+use super::options::{flow_options, Options};
+use crate::core::endpoint::{DocumentName, ID_DOCUMENT};
+use crate::core::info::{EnrollmentInfo, RawData, RawDocument, RawRoute};
+use crate::core::{check_page, Endpoints, FlowError, FlowState, Step};
+use crate::web::blob::{head, to_blob};
+use crate::web::http::{Call, Client};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::Blob;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Options of `new Id360Flow(...)`.
+    #[wasm_bindgen(typescript_type = "Id360FlowOptions")]
+    pub type FlowOptionsArg;
+    /// Options of the upload methods.
+    #[wasm_bindgen(typescript_type = "UploadOptions")]
+    pub type UploadOptionsArg;
+    /// Options of `acceptTerms`.
+    #[wasm_bindgen(typescript_type = "TermsOptions")]
+    pub type TermsOptionsArg;
+    /// Options of `run`.
+    #[wasm_bindgen(typescript_type = "RunOptions")]
+    pub type RunOptionsArg;
+}
+
+/// A page the caller handed over, kept to recognise it if it is passed again.
+struct Accepted {
+    document: DocumentName,
+    total: u32,
+    index: u32,
+    value: JsValue,
+}
+
+struct Inner {
+    client: Client,
+    state: RefCell<FlowState>,
+    info_js: RefCell<Option<JsValue>>,
+    accepted: RefCell<Vec<Accepted>>,
+}
+
+/// Runs one enrollment's flow with its api_key: `enrollmentInfo` → `selectRoute` →
+/// `acceptTerms` → `uploadIdDocument` → `uploadSelfie` → `finalize` (or all of it with `run`).
+#[wasm_bindgen]
+pub struct Id360Flow {
+    inner: Rc<Inner>,
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn promise<F>(future: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, FlowError>> + 'static,
+{
+    future_to_promise(async move { future.await.map_err(|e| to_js(&e)) })
+}
+
+/// Calls a caller's callback; a throwing callback must not break the flow.
+fn notify(callback: Option<&Function>, event: &Object) {
+    if let Some(f) = callback {
+        let _ = f.call1(&JsValue::NULL, event);
+    }
+}
+
+fn pages_of(value: &JsValue, what: &str) -> Result<Vec<JsValue>, FlowError> {
+    if Array::is_array(value) {
+        Ok(Array::from(value).iter().collect())
+    } else if value.is_undefined() || value.is_null() {
+        Err(FlowError::invalid_input(format!(
+            "{what}: pass an array of pages (Blob, File, ArrayBuffer or Uint8Array)."
+        )))
+    } else {
+        Ok(vec![value.clone()])
+    }
+}
+
+/// A page checked and ready to go.
+struct ReadyPage {
+    original: JsValue,
+    blob: Blob,
+    size: f64,
+    mime: &'static str,
+}
+
+impl Inner {
+    async fn ensure_info(&self) -> Result<JsValue, FlowError> {
+        if let Some(v) = self.info_js.borrow().as_ref() {
+            return Ok(v.clone());
+        }
+        let call = Call {
+            step: Step::Info,
+            method: "GET",
+            url: self.client.endpoints.enrollment_info(),
+            accept: "application/json",
+            content_type: None,
+            body: None,
+            want_json: true,
+            progress: None,
+            page: None,
+        };
+        let raw = self.client.send(&call).await?.unwrap_or(JsValue::UNDEFINED);
+        let info = parse_info(&raw).map_err(|e| e.at(Step::Info))?;
+        let js = info_to_js(&info, &raw);
+        self.state.borrow_mut().info = Some(info);
+        *self.info_js.borrow_mut() = Some(js.clone());
+        Ok(js)
+    }
+
+    async fn select_route(&self, requested: Option<f64>) -> Result<u64, FlowError> {
+        self.ensure_info().await?;
+        let id = self
+            .state
+            .borrow()
+            .choose_route(requested)
+            .map_err(|e| e.at(Step::Route))?;
+        if self.state.borrow().route == Some(id) {
+            return Ok(id); // already selected: no redundant request
+        }
+        let call = Call {
+            step: Step::Route,
+            method: "POST",
+            url: self.client.endpoints.select_route(id),
+            accept: "application/json",
+            content_type: Some("text/plain"),
+            body: None,
+            want_json: false,
+            progress: None,
+            page: None,
+        };
+        self.client.send(&call).await?;
+        self.state.borrow_mut().route = Some(id);
+        Ok(id)
+    }
+
+    async fn accept_terms(&self, biometry: bool) -> Result<(), FlowError> {
+        self.state
+            .borrow()
+            .check_consent()
+            .map_err(|e| e.at(Step::Consent))?;
+        if self.state.borrow().biometry == Some(biometry) {
+            return Ok(());
+        }
+        let call = Call {
+            step: Step::Consent,
+            method: "POST",
+            url: self.client.endpoints.consent(biometry),
+            accept: "*/*",
+            content_type: None,
+            body: None,
+            want_json: false,
+            progress: None,
+            page: None,
+        };
+        self.client.send(&call).await?;
+        self.state.borrow_mut().biometry = Some(biometry);
+        Ok(())
+    }
+
+    async fn upload(
+        &self,
+        document: DocumentName,
+        pages: Vec<JsValue>,
+        step: Step,
+        on_progress: Option<Function>,
+    ) -> Result<(), FlowError> {
+        let total = self
+            .state
+            .borrow()
+            .plan_upload(&document, pages.len())
+            .map_err(|e| e.at(step))?;
+        // Every page is checked before any byte is sent.
+        let mut ready = Vec::with_capacity(pages.len());
+        for (i, original) in pages.into_iter().enumerate() {
+            let label = if total == 1 {
+                format!(
+                    "The {}",
+                    if step == Step::Selfie {
+                        "selfie"
+                    } else {
+                        "page"
+                    }
+                )
+            } else {
+                format!("Page {} of {}", i + 1, total)
+            };
+            let blob = to_blob(&original, &label).map_err(|e| e.at(step))?;
+            let size = blob.size();
+            let first = head(&blob, &label).await.map_err(|e| e.at(step))?;
+            let format = check_page(size, &first, &label).map_err(|e| e.at(step))?;
+            ready.push(ReadyPage {
+                original,
+                blob,
+                size,
+                mime: format.mime(),
+            });
+        }
+        let document_total: f64 = ready.iter().map(|p| p.size).sum();
+        let done_bytes = Rc::new(Cell::new(0.0f64));
+        for (index, page) in (0u32..).zip(ready.iter()) {
+            let already = self.state.borrow().is_accepted(&document, total, index)
+                && self.accepted.borrow().iter().any(|a| {
+                    a.document == document
+                        && a.total == total
+                        && a.index == index
+                        && Object::is(&a.value, &page.original)
+                });
+            let progress = progress_reporter(
+                on_progress.clone(),
+                &document,
+                step,
+                index,
+                total,
+                page.size,
+                document_total,
+                Rc::clone(&done_bytes),
+            );
+            if !already {
+                let call = Call {
+                    step,
+                    method: "POST",
+                    url: self.client.endpoints.document(&document, total, index),
+                    accept: "*/*",
+                    content_type: Some(page.mime),
+                    body: Some(&page.blob),
+                    want_json: false,
+                    progress: on_progress
+                        .is_some()
+                        .then(|| Rc::clone(&progress) as Rc<dyn Fn(f64, f64)>),
+                    page: Some(index),
+                };
+                self.client.send(&call).await?;
+                self.state
+                    .borrow_mut()
+                    .page_accepted(&document, total, index);
+                let mut accepted = self.accepted.borrow_mut();
+                accepted.retain(|a| !(a.document == document && a.index == index));
+                accepted.push(Accepted {
+                    document: document.clone(),
+                    total,
+                    index,
+                    value: page.original.clone(),
+                });
+            }
+            progress(page.size, page.size);
+            done_bytes.set(done_bytes.get() + page.size);
+        }
+        Ok(())
+    }
+
+    async fn finalize(&self) -> Result<(), FlowError> {
+        self.state
+            .borrow()
+            .check_finalize()
+            .map_err(|e| e.at(Step::Finalize))?;
+        let call = Call {
+            step: Step::Finalize,
+            method: "POST",
+            url: self.client.endpoints.finalize(),
+            accept: "application/json",
+            content_type: None,
+            body: None,
+            want_json: false,
+            progress: None,
+            page: None,
+        };
+        self.client.send(&call).await?;
+        self.state.borrow_mut().finalized = true;
+        Ok(())
+    }
+}
+
+/// Builds the progress callback of one page: monotonic per page (a retry restarts the bytes,
+/// the reported figure holds until it passes the previous mark), with document totals.
+#[allow(clippy::too_many_arguments)]
+fn progress_reporter(
+    callback: Option<Function>,
+    document: &DocumentName,
+    step: Step,
+    index: u32,
+    pages: u32,
+    page_total: f64,
+    document_total: f64,
+    done_before: Rc<Cell<f64>>,
+) -> Rc<dyn Fn(f64, f64)> {
+    let mark = Rc::new(Cell::new(-1.0f64));
+    let name = document.as_str().to_string();
+    Rc::new(move |loaded: f64, _total: f64| {
+        let Some(f) = &callback else { return };
+        let loaded = if loaded.is_finite() {
+            loaded.clamp(0.0, page_total)
+        } else {
+            0.0
+        };
+        if loaded <= mark.get() {
+            return;
+        }
+        mark.set(loaded);
+        let event = Object::new();
+        set(&event, "step", &JsValue::from_str(step.as_str()));
+        set(&event, "document", &JsValue::from_str(&name));
+        set(&event, "page", &JsValue::from(index));
+        set(&event, "pages", &JsValue::from(pages));
+        set(&event, "loaded", &JsValue::from(loaded));
+        set(&event, "total", &JsValue::from(page_total));
+        set(
+            &event,
+            "documentLoaded",
+            &JsValue::from(done_before.get() + loaded),
+        );
+        set(&event, "documentTotal", &JsValue::from(document_total));
+        notify(Some(f), &event);
+    })
+}
+
+fn parse_info(raw: &JsValue) -> Result<EnrollmentInfo, FlowError> {
+    let get = |k: &str| Reflect::get(raw, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let routes: Vec<RawRoute> = serde_wasm_bindgen::from_value(get("routes")).map_err(|_| {
+        FlowError::invalid_response(
+            "enrollment_info has no valid \"routes\" list ([{ id: number }]).",
+        )
+    })?;
+    let documents: Option<Vec<RawDocument>> = serde_wasm_bindgen::from_value(get("documents")).ok();
+    let data: Option<Vec<RawData>> = serde_wasm_bindgen::from_value(get("data")).ok();
+    EnrollmentInfo::from_raw(routes, documents, data, get("status").as_string())
+}
+
+fn info_to_js(info: &EnrollmentInfo, raw: &JsValue) -> JsValue {
+    let routes = Array::new();
+    for r in &info.routes {
+        let o = Object::new();
+        set(&o, "id", &JsValue::from(r.id as f64));
+        if let Some(n) = &r.name {
+            set(&o, "name", &JsValue::from_str(n));
+        }
+        routes.push(&o);
+    }
+    let documents = Array::new();
+    for d in &info.documents {
+        let o = Object::new();
+        set(&o, "name", &JsValue::from_str(&d.name));
+        set(&o, "required", &JsValue::from_bool(d.required));
+        if let Some(m) = d.max_pages {
+            set(&o, "maxPages", &JsValue::from(m));
+        }
+        documents.push(&o);
+    }
+    let data: Array = info.data.iter().map(|d| JsValue::from_str(d)).collect();
+    let out = Object::new();
+    set(&out, "routes", &routes);
+    set(&out, "documents", &documents);
+    set(&out, "data", &data);
+    if let Some(s) = &info.status {
+        set(&out, "status", &JsValue::from_str(s));
+    }
+    set(&out, "raw", raw);
+    out.into()
+}
+
+fn upload_options(value: &JsValue) -> Result<Option<Function>, FlowError> {
+    Options::new(value, "upload options", &["onProgress"], true)?.function("onProgress")
+}
+
+fn step_event(callback: Option<&Function>, step: Step, status: &str) {
+    let event = Object::new();
+    set(&event, "step", &JsValue::from_str(step.as_str()));
+    set(&event, "status", &JsValue::from_str(status));
+    notify(callback, &event);
+}
+
+#[wasm_bindgen]
+impl Id360Flow {
+    /// Starts a flow for one enrollment. Throws an `Id360Error` (`invalid_input`) when an option
+    /// is wrong; sends nothing until a method is called.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: FlowOptionsArg) -> Result<Id360Flow, JsValue> {
+        let o = flow_options(&options).map_err(|e| to_js(&e))?;
+        Ok(Id360Flow {
+            inner: Rc::new(Inner {
+                client: Client {
+                    endpoints: Endpoints::new(&o.environment),
+                    api_key: o.api_key,
+                    policy: o.policy,
+                    timeout_ms: o.timeout_ms,
+                    upload_timeout_ms: o.upload_timeout_ms,
+                    signal: o.signal,
+                    on_retry: o.on_retry,
+                },
+                state: RefCell::new(FlowState::default()),
+                info_js: RefCell::new(None),
+                accepted: RefCell::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Reads `enrollment_info` (once; later calls reuse it): routes, documents and data fields,
+    /// with the raw JSON in `raw`.
+    #[wasm_bindgen(js_name = enrollmentInfo, unchecked_return_type = "Promise<EnrollmentInfo>")]
+    pub fn enrollment_info(&self) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.ensure_info().await })
+    }
+
+    /// Selects the route: the only one offered when `routeId` is left out; resolves with the
+    /// selected id. Reads `enrollment_info` first if needed.
+    #[wasm_bindgen(js_name = selectRoute, unchecked_return_type = "Promise<number>")]
+    pub fn select_route(
+        &self,
+        #[wasm_bindgen(js_name = routeId, unchecked_param_type = "number | undefined")]
+        route_id: JsValue,
+    ) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        promise(async move {
+            let requested = if route_id.is_undefined() || route_id.is_null() {
+                None
+            } else {
+                Some(route_id.as_f64().ok_or_else(|| {
+                    FlowError::invalid_input(
+                        "routeId must be a number taken from enrollmentInfo().routes.",
+                    )
+                    .at(Step::Route)
+                })?)
+            };
+            inner
+                .select_route(requested)
+                .await
+                .map(|id| JsValue::from(id as f64))
+        })
+    }
+
+    /// Accepts the terms; `{ biometry: true }` also consents to the face comparison a selfie
+    /// needs.
+    #[wasm_bindgen(js_name = acceptTerms, unchecked_return_type = "Promise<void>")]
+    pub fn accept_terms(&self, options: Option<TermsOptionsArg>) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let o = Options::new(&options, "terms options", &["biometry"], true)
+                .map_err(|e| e.at(Step::Consent))?;
+            let biometry = o
+                .boolean("biometry")
+                .map_err(|e| e.at(Step::Consent))?
+                .unwrap_or(false);
+            inner
+                .accept_terms(biometry)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        })
+    }
+
+    /// Uploads the identity document, one request per page (1 or 2 pages). Pages already
+    /// accepted (the same objects) are not sent again.
+    #[wasm_bindgen(js_name = uploadIdDocument, unchecked_return_type = "Promise<void>")]
+    pub fn upload_id_document(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Page[]")] pages: JsValue,
+        options: Option<UploadOptionsArg>,
+    ) -> Promise {
+        self.upload_named(DocumentName::id_document(), pages, options, Step::Document)
+    }
+
+    /// Uploads a document under its ID360 name (`enrollment/flow/document/{name}/`).
+    #[wasm_bindgen(js_name = uploadDocument, unchecked_return_type = "Promise<void>")]
+    pub fn upload_document(
+        &self,
+        name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Page[]")] pages: JsValue,
+        options: Option<UploadOptionsArg>,
+    ) -> Promise {
+        let document = name
+            .as_string()
+            .ok_or_else(|| {
+                FlowError::invalid_input(
+                    "The document name must be a string, e.g. 'id_document_image'.",
+                )
+            })
+            .and_then(|n| DocumentName::parse(&n));
+        match document {
+            Ok(d) => {
+                let step = if d.is_selfie() {
+                    Step::Selfie
+                } else {
+                    Step::Document
+                };
+                self.upload_named(d, pages, options, step)
+            }
+            Err(e) => Promise::reject(&to_js(&e.at(Step::Document))),
+        }
+    }
+
+    /// Uploads the selfie (needs `acceptTerms({ biometry: true })` first).
+    #[wasm_bindgen(js_name = uploadSelfie, unchecked_return_type = "Promise<void>")]
+    pub fn upload_selfie(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Page")] selfie: JsValue,
+        options: Option<UploadOptionsArg>,
+    ) -> Promise {
+        if Array::is_array(&selfie) {
+            let e = FlowError::invalid_input("uploadSelfie takes one page, not an array.")
+                .at(Step::Selfie);
+            return Promise::reject(&to_js(&e));
+        }
+        self.upload_named(DocumentName::selfie(), selfie, options, Step::Selfie)
+    }
+
+    fn upload_named(
+        &self,
+        document: DocumentName,
+        pages: JsValue,
+        options: Option<UploadOptionsArg>,
+        step: Step,
+    ) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        promise(async move {
+            let on_progress = upload_options(&options).map_err(|e| e.at(step))?;
+            let pages = pages_of(&pages, "pages").map_err(|e| e.at(step))?;
+            inner
+                .upload(document, pages, step, on_progress)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        })
+    }
+
+    /// Finalizes the enrollment (once, after every page): ID360 starts its checks.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn finalize(&self) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.finalize().await.map(|()| JsValue::UNDEFINED) })
+    }
+
+    /// The whole flow in one call, resumable: steps already done are skipped when it is called
+    /// again after a failure.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn run(&self, options: RunOptionsArg) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        let options: JsValue = options.into();
+        promise(async move {
+            let o = Options::new(
+                &options,
+                "run options",
+                &[
+                    "document",
+                    "documentName",
+                    "selfie",
+                    "routeId",
+                    "biometry",
+                    "onStep",
+                    "onProgress",
+                ],
+                false,
+            )?;
+            let document_value = o.get("document");
+            let pages = pages_of(&document_value, "run options.document")
+                .map_err(|e| e.at(Step::Document))?;
+            let document = DocumentName::parse(
+                &o.string("documentName")?
+                    .unwrap_or_else(|| ID_DOCUMENT.into()),
+            )?;
+            let selfie = o.get("selfie");
+            let has_selfie = !(selfie.is_undefined() || selfie.is_null());
+            let biometry = o.boolean("biometry")?.unwrap_or(has_selfie);
+            if has_selfie && !biometry {
+                return Err(FlowError::invalid_input(
+                    "A selfie needs biometry: leave run options.biometry out or set it to true.",
+                )
+                .at(Step::Consent));
+            }
+            let route_id = o.integer("routeId", 0.0, crate::core::info::MAX_SAFE_INTEGER)?;
+            let on_step = o.function("onStep")?;
+            let on_progress = o.function("onProgress")?;
+            let step = |s: Step, status: &str| step_event(on_step.as_ref(), s, status);
+
+            step(Step::Info, "start");
+            inner.ensure_info().await?;
+            step(Step::Info, "done");
+            step(Step::Route, "start");
+            inner.select_route(route_id).await?;
+            step(Step::Route, "done");
+            step(Step::Consent, "start");
+            inner.accept_terms(biometry).await?;
+            step(Step::Consent, "done");
+            step(Step::Document, "start");
+            inner
+                .upload(document, pages, Step::Document, on_progress.clone())
+                .await?;
+            step(Step::Document, "done");
+            if has_selfie {
+                step(Step::Selfie, "start");
+                inner
+                    .upload(
+                        DocumentName::selfie(),
+                        vec![selfie],
+                        Step::Selfie,
+                        on_progress,
+                    )
+                    .await?;
+                step(Step::Selfie, "done");
+            }
+            step(Step::Finalize, "start");
+            inner.finalize().await?;
+            step(Step::Finalize, "done");
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// What has been done so far: `{ routeId, termsAccepted, biometry, documents, finalized }`.
+    #[wasm_bindgen(getter, unchecked_return_type = "FlowSnapshot")]
+    pub fn state(&self) -> JsValue {
+        let s = self.inner.state.borrow();
+        let out = Object::new();
+        set(
+            &out,
+            "routeId",
+            &s.route.map_or(JsValue::NULL, |r| JsValue::from(r as f64)),
+        );
+        set(
+            &out,
+            "termsAccepted",
+            &JsValue::from_bool(s.biometry.is_some()),
+        );
+        set(
+            &out,
+            "biometry",
+            &JsValue::from_bool(s.biometry.unwrap_or(false)),
+        );
+        let docs = Object::new();
+        for (name, progress) in &s.documents {
+            let d = Object::new();
+            set(&d, "totalPages", &JsValue::from(progress.total_pages));
+            let uploaded: Array = (0u32..)
+                .zip(progress.accepted.iter())
+                .filter(|(_, a)| **a)
+                .map(|(i, _)| JsValue::from(i))
+                .collect();
+            set(&d, "uploadedPages", &uploaded);
+            set(&docs, name.as_str(), &d);
+        }
+        set(&out, "documents", &docs);
+        set(&out, "finalized", &JsValue::from_bool(s.finalized));
+        out.into()
+    }
+}

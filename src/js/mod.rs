@@ -1,0 +1,10 @@
+//! The JS facade: thin `#[wasm_bindgen]` types that decode their arguments, delegate to `core`
+//! and `web`, and turn every failure into an `Id360Error`.
+
+mod error;
+mod flow;
+mod options;
+mod types;
+
+pub use error::Id360Error;
+pub use flow::Id360Flow;

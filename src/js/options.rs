@@ -1,0 +1,205 @@
+//! Decoding JS option objects: every wrong type, unknown key or out-of-range value becomes an
+//! `invalid_input` error that names the option (never a trap).
+
+use crate::core::{ApiKey, BaseUrl, Environment, FlowError, RetryPolicy};
+use crate::web::blob::describe;
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::AbortSignal;
+
+/// A JS object whose keys are checked against a known list.
+pub struct Options<'a> {
+    value: JsValue,
+    what: &'a str,
+}
+
+impl<'a> Options<'a> {
+    /// `value` must be an object (or, when `optional`, undefined/null) with only `known` keys.
+    pub fn new(
+        value: &JsValue,
+        what: &'a str,
+        known: &[&str],
+        optional: bool,
+    ) -> Result<Self, FlowError> {
+        if optional && (value.is_undefined() || value.is_null()) {
+            return Ok(Options {
+                value: Object::new().into(),
+                what,
+            });
+        }
+        if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+            return Err(FlowError::invalid_input(format!(
+                "{what} must be an object; got {}.",
+                describe(value)
+            )));
+        }
+        let keys = Object::keys(value.unchecked_ref::<Object>());
+        for key in keys.iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                let shown: String = key.chars().take(40).collect();
+                return Err(FlowError::invalid_input(format!(
+                    "{what} has an unknown option {shown:?} (known: {}).",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(Options {
+            value: value.clone(),
+            what,
+        })
+    }
+
+    /// The raw value of `key` (undefined when absent).
+    pub fn get(&self, key: &str) -> JsValue {
+        Reflect::get(&self.value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn wrong(&self, key: &str, expected: &str, got: &JsValue) -> FlowError {
+        FlowError::invalid_input(format!(
+            "{}.{key} must be {expected}; got {}.",
+            self.what,
+            describe(got)
+        ))
+    }
+
+    /// An optional string.
+    pub fn string(&self, key: &str) -> Result<Option<String>, FlowError> {
+        let v = self.get(key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| self.wrong(key, "a string", &v))
+    }
+
+    /// An optional boolean.
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, FlowError> {
+        let v = self.get(key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        v.as_bool()
+            .map(Some)
+            .ok_or_else(|| self.wrong(key, "a boolean", &v))
+    }
+
+    /// An optional integer in `min..=max`.
+    pub fn integer(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, FlowError> {
+        let v = self.get(key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        match v.as_f64() {
+            Some(n) if n.is_finite() && n.fract() == 0.0 && (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(self.wrong(key, &format!("an integer from {min} to {max}"), &v)),
+        }
+    }
+
+    /// An optional function.
+    pub fn function(&self, key: &str) -> Result<Option<Function>, FlowError> {
+        let v = self.get(key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        v.dyn_into::<Function>()
+            .map(Some)
+            .map_err(|v| self.wrong(key, "a function", &v))
+    }
+
+    /// An optional AbortSignal.
+    pub fn signal(&self, key: &str) -> Result<Option<AbortSignal>, FlowError> {
+        let v = self.get(key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        v.dyn_into::<AbortSignal>()
+            .map(Some)
+            .map_err(|v| self.wrong(key, "an AbortSignal", &v))
+    }
+}
+
+/// Default timeout of one attempt of a small call.
+pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
+/// Default timeout of one attempt of an upload (a 9.5 MB page on a slow mobile link).
+pub const DEFAULT_UPLOAD_TIMEOUT_MS: f64 = 120_000.0;
+
+/// `new Id360Flow(options)`, decoded.
+pub struct FlowOptions {
+    /// The api_key.
+    pub api_key: ApiKey,
+    /// Where to send requests.
+    pub environment: Environment,
+    /// Per-attempt timeout of small calls.
+    pub timeout_ms: f64,
+    /// Per-attempt timeout of uploads.
+    pub upload_timeout_ms: f64,
+    /// Retry schedule.
+    pub policy: RetryPolicy,
+    /// Caller's AbortSignal.
+    pub signal: Option<AbortSignal>,
+    /// Retry listener.
+    pub on_retry: Option<Function>,
+}
+
+const FLOW_KEYS: [&str; 7] = [
+    "apiKey",
+    "environment",
+    "timeoutMs",
+    "uploadTimeoutMs",
+    "retries",
+    "signal",
+    "onRetry",
+];
+
+/// Decodes the constructor's options.
+pub fn flow_options(value: &JsValue) -> Result<FlowOptions, FlowError> {
+    let o = Options::new(value, "options", &FLOW_KEYS, false)?;
+    let raw_key = o.get("apiKey");
+    if raw_key.is_undefined() {
+        return Err(FlowError::invalid_input(
+            "options.apiKey is missing: pass the api_key your server got when it created the enrollment.",
+        ));
+    }
+    let api_key = raw_key
+        .as_string()
+        .ok_or_else(|| {
+            FlowError::invalid_input(format!(
+                "options.apiKey must be a string; got {}.",
+                describe(&raw_key)
+            ))
+        })
+        .and_then(|k| ApiKey::parse(&k))?;
+    let env = o.get("environment");
+    let environment = if env.is_undefined() {
+        return Err(FlowError::invalid_input(
+            "options.environment is missing: pass 'production', 'preproduction' or { baseUrl } (the api_key belongs to one of them).",
+        ));
+    } else if let Some(name) = env.as_string() {
+        Environment::from_name(&name)?
+    } else {
+        let e = Options::new(&env, "options.environment", &["baseUrl"], false)?;
+        let url = e
+            .string("baseUrl")?
+            .ok_or_else(|| FlowError::invalid_input("options.environment.baseUrl is missing."))?;
+        Environment::Custom(BaseUrl::parse(&url)?)
+    };
+    let retries = o.integer("retries", 0.0, 10.0)?.map_or(3, |n| n as u32);
+    Ok(FlowOptions {
+        api_key,
+        environment,
+        timeout_ms: o
+            .integer("timeoutMs", 1.0, 600_000.0)?
+            .unwrap_or(DEFAULT_TIMEOUT_MS),
+        upload_timeout_ms: o
+            .integer("uploadTimeoutMs", 1.0, 3_600_000.0)?
+            .unwrap_or(DEFAULT_UPLOAD_TIMEOUT_MS),
+        policy: RetryPolicy {
+            retries,
+            ..RetryPolicy::default()
+        },
+        signal: o.signal("signal")?,
+        on_retry: o.function("onRetry")?,
+    })
+}

@@ -1,0 +1,138 @@
+//! TypeScript declarations of the public surface that wasm-bindgen cannot infer: option
+//! objects, events, the error class and its codes. No `any`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** A page: the photo or PDF, by handle (never copied into wasm memory). */
+export type Page = Blob | File | ArrayBuffer | ArrayBufferView;
+
+/** Where requests go: ID360 production, preproduction, or another origin (proxy, sandbox). */
+export type Id360Environment = "production" | "preproduction" | { baseUrl: string };
+
+/** Stable error codes of `Id360Error.code`. */
+export type Id360ErrorCode =
+  | "invalid_input" | "unsupported_format" | "payload_too_large" | "out_of_order"
+  | "unauthorized" | "not_found" | "rate_limited" | "server" | "network" | "timeout"
+  | "aborted" | "invalid_response";
+
+/** Steps of the flow. */
+export type Id360Step = "info" | "route" | "consent" | "document" | "selfie" | "finalize";
+
+/** Options of `new Id360Flow(...)`. */
+export interface Id360FlowOptions {
+  /** The enrollment's api_key, from your server. */
+  apiKey: string;
+  /** Which ID360 the api_key belongs to. */
+  environment: Id360Environment;
+  /** Timeout of one attempt of a small call, in ms (default 30000). */
+  timeoutMs?: number;
+  /** Timeout of one attempt of an upload, in ms (default 120000). */
+  uploadTimeoutMs?: number;
+  /** Retries after network errors, timeouts, 5xx and 429 (default 3, at most 10). */
+  retries?: number;
+  /** Cancels what is in flight and what is queued. */
+  signal?: AbortSignal;
+  /** Called before each retry. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/** A route of `enrollmentInfo()`. */
+export interface Route { id: number; name?: string; }
+
+/** A document of `enrollmentInfo()`, when ID360 lists them. */
+export interface DocumentInfo { name: string; required: boolean; maxPages?: number; }
+
+/** `enrollmentInfo()`: what the library reads, plus the raw JSON. */
+export interface EnrollmentInfo {
+  routes: Route[];
+  documents: DocumentInfo[];
+  /** Data fields the process compares (e.g. "birth_date"), when listed. */
+  data: string[];
+  status?: string;
+  /** The JSON as ID360 sent it. */
+  raw: Record<string, unknown>;
+}
+
+/** Options of `acceptTerms`. */
+export interface TermsOptions { /** Also consent to biometric face comparison (needed for a selfie). */ biometry?: boolean; }
+
+/** Upload progress: bytes of this page and of the whole document; monotonic, ends at the totals. */
+export interface UploadProgress {
+  step: "document" | "selfie";
+  document: string;
+  /** 0-based page index. */
+  page: number;
+  pages: number;
+  loaded: number;
+  total: number;
+  documentLoaded: number;
+  documentTotal: number;
+}
+
+/** Options of the upload methods. */
+export interface UploadOptions {
+  /** Real byte progress (XMLHttpRequest) in browsers; per completed page in Node. */
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+/** A retry about to happen. */
+export interface RetryEvent {
+  step: Id360Step;
+  page?: number;
+  /** The attempt about to be made (2 for the first retry). */
+  attempt: number;
+  delayMs: number;
+  code: Id360ErrorCode;
+  status?: number;
+  message: string;
+}
+
+/** A step starting or done, in `run`. */
+export interface StepEvent { step: Id360Step; status: "start" | "done"; }
+
+/** Options of `run`. */
+export interface RunOptions {
+  /** The identity document's pages (1 or 2). */
+  document: Page[] | Page;
+  /** Upload name of the document (default "id_document_image"). */
+  documentName?: string;
+  /** The selfie; when given, biometry is consented. */
+  selfie?: Page;
+  /** Route to select when the process offers several. */
+  routeId?: number;
+  /** Consent to biometry without a selfie (default: whether a selfie is given). */
+  biometry?: boolean;
+  onStep?: (event: StepEvent) => void;
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+/** `flow.state`: what has been done so far. */
+export interface FlowSnapshot {
+  routeId: number | null;
+  termsAccepted: boolean;
+  biometry: boolean;
+  documents: Record<string, { totalPages: number; uploadedPages: number[] }>;
+  finalized: boolean;
+}
+
+/** The one error class of id360-flow: every rejection and throw is an Id360Error. */
+export class Id360Error extends Error {
+  private constructor();
+  readonly name: "Id360Error";
+  /** Stable machine-readable code. */
+  readonly code: Id360ErrorCode;
+  /** HTTP status, when ID360 answered. */
+  readonly status?: number;
+  /** Whether trying again later may succeed. */
+  readonly retryable: boolean;
+  /** The step it happened in. */
+  readonly step?: Id360Step;
+  /** The code in ID360's error body, when it gave one. */
+  readonly serverCode?: string;
+  /** How long ID360 asked to wait, in ms (Retry-After). */
+  readonly retryAfterMs?: number;
+  free(): void;
+}
+"#;

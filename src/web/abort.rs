@@ -1,0 +1,118 @@
+//! Cancellation: one AbortController per request, fired by the request's timeout, by the
+//! caller's AbortSignal, or by dropping the request's future (as reqwest's `AbortGuard`).
+//!
+//! The caller's signal is never handed to fetch: a caller may abort with any value (a string,
+//! say), and we want every rejection we see to be an `Error` we made.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, AbortSignal};
+
+use super::timer::Timer;
+
+/// Why a request's controller fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// It did not fire.
+    None,
+    /// The timeout elapsed.
+    Timeout,
+    /// The caller's AbortSignal fired.
+    Aborted,
+}
+
+/// An `abort` event listener, removed when dropped.
+pub struct Listener {
+    target: AbortSignal,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl Listener {
+    /// Calls `f` when `signal` aborts.
+    pub fn new(signal: &AbortSignal, f: impl FnMut() + 'static) -> Listener {
+        let callback = Closure::<dyn FnMut()>::new(f);
+        let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
+        Listener {
+            target: signal.clone(),
+            callback,
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// The controller of one request attempt.
+pub struct AbortGuard {
+    controller: AbortController,
+    cause: Rc<Cell<Cause>>,
+    _timer: Option<Timer>,
+    _listener: Option<Listener>,
+    finished: bool,
+}
+
+impl AbortGuard {
+    /// A guard that fires after `timeout_ms` or when `user` aborts. None when AbortController
+    /// is unavailable.
+    pub fn new(timeout_ms: f64, user: Option<&AbortSignal>) -> Option<AbortGuard> {
+        let controller = AbortController::new().ok()?;
+        let cause = Rc::new(Cell::new(Cause::None));
+        let fire = |why: Cause| {
+            let controller = controller.clone();
+            let cause = Rc::clone(&cause);
+            move || {
+                if cause.get() == Cause::None {
+                    cause.set(why);
+                }
+                let reason = js_sys::Error::new(match why {
+                    Cause::Timeout => "id360-flow: request timed out",
+                    _ => "id360-flow: request aborted",
+                });
+                controller.abort_with_reason(&reason);
+            }
+        };
+        let timer = Timer::once(timeout_ms, fire(Cause::Timeout));
+        let listener = user.map(|s| Listener::new(s, fire(Cause::Aborted)));
+        if user.is_some_and(AbortSignal::aborted) {
+            fire(Cause::Aborted)();
+        }
+        Some(AbortGuard {
+            controller,
+            cause,
+            _timer: timer,
+            _listener: listener,
+            finished: false,
+        })
+    }
+
+    /// The signal to hand to fetch / XHR.
+    pub fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+
+    /// Why it fired, if it did.
+    pub fn cause(&self) -> Cause {
+        self.cause.get()
+    }
+
+    /// The request ended: dropping the guard must not abort anything.
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.controller
+                .abort_with_reason(&js_sys::Error::new("id360-flow: request dropped"));
+        }
+    }
+}

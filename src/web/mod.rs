@@ -1,0 +1,8 @@
+//! The web layer: fetch and XMLHttpRequest transport, timers, abort signals, Blobs. Everything
+//! that touches JS lives here or in `js`; none of it can panic.
+
+pub mod abort;
+pub mod blob;
+pub mod http;
+pub mod timer;
+pub mod transport;

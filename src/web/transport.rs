@@ -1,0 +1,285 @@
+//! One HTTP exchange, by fetch or by XMLHttpRequest (for upload progress). Bodies are Blob
+//! handles passed straight to the browser; answers are read as JS strings and parsed by JS.
+//!
+//! fetch is called through web-sys directly rather than gloo-net: gloo-net 0.6 rewrites URLs
+//! that carry a query (it appends a trailing `&`, so `consent/?accepted_cgu=true` would not be
+//! the documented request) and panics when a fetch rejects with a non-`Error` value.
+
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, Blob, Headers, ProgressEvent, Request, RequestInit, RequestRedirect, Response,
+    XmlHttpRequest,
+};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(request: &Request) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// Largest answer body read (an `enrollment_info` is a few KB).
+pub const MAX_BODY_CHARS: u32 = 1024 * 1024;
+
+/// What to send.
+pub struct Outgoing<'a> {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// Full URL.
+    pub url: &'a str,
+    /// The api_key, for the `x-api-key` header only.
+    pub api_key: &'a str,
+    /// `Accept` header.
+    pub accept: &'static str,
+    /// `Content-Type` header, if any.
+    pub content_type: Option<&'static str>,
+    /// The body, by handle.
+    pub body: Option<&'a Blob>,
+}
+
+/// An HTTP answer.
+pub struct Incoming {
+    /// Status (0 for an opaque redirect).
+    pub status: u16,
+    /// `Retry-After`, if exposed.
+    pub retry_after: Option<String>,
+    /// Whether the answer came from a redirect.
+    pub redirected: bool,
+    /// The body as a JS string (None if empty, unread or too large).
+    pub body: Option<JsValue>,
+    /// The body was larger than [`MAX_BODY_CHARS`] and was not read.
+    pub body_too_large: bool,
+}
+
+/// How an exchange ended.
+pub enum Outcome {
+    /// ID360 answered.
+    Answered(Incoming),
+    /// No answer: connection refused, dropped, CORS failure...
+    NetworkError,
+    /// Our AbortController fired (timeout or caller's signal).
+    Cancelled,
+}
+
+/// Whether this JS environment has XMLHttpRequest (browsers yes, Node no).
+pub fn has_xhr() -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("XMLHttpRequest")).unwrap_or(false)
+}
+
+fn headers(out: &Outgoing<'_>) -> Result<Headers, JsValue> {
+    let h = Headers::new()?;
+    h.set("x-api-key", out.api_key)?;
+    h.set("accept", out.accept)?;
+    if let Some(ct) = out.content_type {
+        h.set("content-type", ct)?;
+    }
+    Ok(h)
+}
+
+/// One exchange by fetch. `read_success_body` reads the body of a 2xx (error bodies are always
+/// read, to explain the error).
+pub async fn fetch(out: &Outgoing<'_>, signal: &AbortSignal, read_success_body: bool) -> Outcome {
+    let Ok(h) = headers(out) else {
+        return Outcome::NetworkError;
+    };
+    let init = RequestInit::new();
+    init.set_method(out.method);
+    init.set_headers(&h);
+    init.set_signal(Some(signal));
+    init.set_redirect(RequestRedirect::Manual);
+    if let Some(body) = out.body {
+        init.set_body(body);
+    }
+    let Ok(request) = Request::new_with_str_and_init(out.url, &init) else {
+        return Outcome::NetworkError;
+    };
+    let promise = match global_fetch(&request) {
+        Ok(p) => p,
+        Err(_) => return Outcome::NetworkError,
+    };
+    let response: Response = match JsFuture::from(promise).await {
+        Ok(r) => match r.dyn_into() {
+            Ok(r) => r,
+            Err(_) => return Outcome::NetworkError,
+        },
+        Err(_) => {
+            return if signal.aborted() {
+                Outcome::Cancelled
+            } else {
+                Outcome::NetworkError
+            }
+        }
+    };
+    let status = response.status();
+    let redirected =
+        response.redirected() || response.type_() == web_sys::ResponseType::Opaqueredirect;
+    let retry_after = response.headers().get("retry-after").ok().flatten();
+    let success = (200..300).contains(&status);
+    let mut incoming = Incoming {
+        status,
+        retry_after,
+        redirected,
+        body: None,
+        body_too_large: false,
+    };
+    if redirected || (success && !read_success_body) || status == 204 {
+        return Outcome::Answered(incoming);
+    }
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    if declared.is_some_and(|n| n > f64::from(MAX_BODY_CHARS)) {
+        incoming.body_too_large = true;
+        return Outcome::Answered(incoming);
+    }
+    let Ok(text_promise) = response.text() else {
+        return Outcome::NetworkError;
+    };
+    match JsFuture::from(text_promise).await {
+        Ok(text) => {
+            let len = text.dyn_ref::<js_sys::JsString>().map_or(0, |s| s.length());
+            if len > MAX_BODY_CHARS {
+                incoming.body_too_large = true;
+            } else if len > 0 {
+                incoming.body = Some(text);
+            }
+            Outcome::Answered(incoming)
+        }
+        Err(_) if signal.aborted() => Outcome::Cancelled,
+        Err(_) => Outcome::NetworkError,
+    }
+}
+
+/// An XHR in flight; dropping it detaches its handlers and aborts it.
+struct XhrCall {
+    xhr: XmlHttpRequest,
+    done: bool,
+    _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    _on_abort: Option<super::abort::Listener>,
+}
+
+impl Drop for XhrCall {
+    fn drop(&mut self) {
+        self.xhr.set_onload(None);
+        self.xhr.set_onerror(None);
+        self.xhr.set_onabort(None);
+        self.xhr.set_ontimeout(None);
+        if let Ok(upload) = self.xhr.upload() {
+            upload.set_onprogress(None);
+        }
+        if !self.done {
+            let _ = self.xhr.abort();
+        }
+    }
+}
+
+/// One upload by XMLHttpRequest, reporting `(loaded, total)` bytes as they leave.
+pub async fn xhr(
+    out: &Outgoing<'_>,
+    signal: &AbortSignal,
+    on_progress: Rc<dyn Fn(f64, f64)>,
+) -> Outcome {
+    let Ok(xhr) = XmlHttpRequest::new() else {
+        return Outcome::NetworkError;
+    };
+    if xhr.open_with_async(out.method, out.url, true).is_err() {
+        return Outcome::NetworkError;
+    }
+    let headers_ok = xhr.set_request_header("x-api-key", out.api_key).is_ok()
+        && xhr.set_request_header("accept", out.accept).is_ok()
+        && out
+            .content_type
+            .is_none_or(|ct| xhr.set_request_header("content-type", ct).is_ok());
+    if !headers_ok {
+        return Outcome::NetworkError;
+    }
+    let mut resolver: Option<js_sys::Function> = None;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
+    let Some(resolve) = resolver else {
+        return Outcome::NetworkError;
+    };
+    let ended = |tag: &'static str| {
+        let resolve = resolve.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(tag));
+        })
+    };
+    let (load, error, abort, timeout) = (
+        ended("load"),
+        ended("error"),
+        ended("abort"),
+        ended("timeout"),
+    );
+    xhr.set_onload(Some(load.as_ref().unchecked_ref()));
+    xhr.set_onerror(Some(error.as_ref().unchecked_ref()));
+    xhr.set_onabort(Some(abort.as_ref().unchecked_ref()));
+    xhr.set_ontimeout(Some(timeout.as_ref().unchecked_ref()));
+    let progress = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        if let Some(e) = event.dyn_ref::<ProgressEvent>() {
+            on_progress(e.loaded(), e.total());
+        }
+    });
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    let aborter = {
+        let xhr = xhr.clone();
+        super::abort::Listener::new(signal, move || {
+            let _ = xhr.abort();
+        })
+    };
+    let mut call = XhrCall {
+        xhr: xhr.clone(),
+        done: false,
+        _handlers: vec![load, error, abort, timeout, progress],
+        _on_abort: Some(aborter),
+    };
+    if signal.aborted() {
+        return Outcome::Cancelled;
+    }
+    if xhr.send_with_opt_blob(out.body).is_err() {
+        return Outcome::NetworkError;
+    }
+    let tag = JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    call.done = true;
+    match tag.as_str() {
+        "load" => {}
+        "abort" => return Outcome::Cancelled,
+        _ if signal.aborted() => return Outcome::Cancelled,
+        _ => return Outcome::NetworkError,
+    }
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
+        return Outcome::NetworkError;
+    }
+    let path = out
+        .url
+        .find("/api/")
+        .and_then(|i| out.url.get(i..))
+        .unwrap_or(out.url);
+    let redirected = !xhr.response_url().ends_with(path);
+    let body = xhr.response_text().ok().flatten().filter(|t| !t.is_empty());
+    let body_too_large = body
+        .as_ref()
+        .is_some_and(|t| t.len() > MAX_BODY_CHARS as usize);
+    Outcome::Answered(Incoming {
+        status,
+        retry_after: xhr.get_response_header("retry-after").ok().flatten(),
+        redirected,
+        body: if body_too_large {
+            None
+        } else {
+            body.map(|t| JsValue::from_str(&t))
+        },
+        body_too_large,
+    })
+}
