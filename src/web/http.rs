@@ -97,9 +97,10 @@ impl Client {
                 Ok(value) => return Ok(value),
                 Err(e) => e.at(call.step),
             };
-            // A finalize whose answer was lost, then retried, meets its own success.
+            // A finalize whose answer was lost, then retried (by us, or by the browser itself on a
+            // reused connection), meets its own success. (The sandbox's error code; ID360's own
+            // error bodies are unknown.)
             if call.step == Step::Finalize
-                && attempts > 1
                 && error.status == Some(409)
                 && error.server_code.as_deref() == Some("already_finalized")
             {

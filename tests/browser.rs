@@ -1,0 +1,486 @@
+//! The library in headless Chromium against the sandbox, through its public API: the whole
+//! flow, every error code, progress, abort, timeout, retries and resumption.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+use id360_flow::Id360Flow;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn the_whole_flow_reaches_an_ok_verdict_in_exactly_seven_requests() {
+    let (id, key) = enrollment(DEFAULT_PROCESS).await;
+    let f = flow(&key, "");
+    let info = ok(f.enrollment_info()).await;
+    assert_eq!(num(&info, "routes.0.id"), 275128.0);
+    assert_eq!(text(&info, "raw.status"), "STARTED", "the raw JSON is kept");
+    let again = ok(f.enrollment_info()).await;
+    assert!(
+        Object::is(&info, &again),
+        "enrollment_info is read once and reused"
+    );
+    assert_eq!(
+        ok(f.select_route(JsValue::UNDEFINED)).await.as_f64(),
+        Some(275128.0)
+    );
+    ok(f.accept_terms(Some(
+        js_sys::JSON::parse(r#"{"biometry":true}"#)
+            .unwrap()
+            .unchecked_into(),
+    )))
+    .await;
+    let (recto, verso, face) = (card().await, card().await, selfie().await);
+    ok(f.upload_id_document(pages(&[&recto, &verso]), None)).await;
+    ok(f.upload_selfie(face.into(), None)).await;
+    ok(f.finalize()).await;
+    let a = admin(id).await;
+    assert_eq!(num(&a, "flow_requests"), 7.0);
+    assert_eq!(num(&a, "finalize_count"), 1.0);
+    assert_eq!(
+        num(&a, "documents.id_document_image.pages.1.size"),
+        verso.size()
+    );
+    assert_eq!(final_status(id).await, "OK");
+    let state = f.state();
+    assert_eq!(get(&state, "finalized").as_bool(), Some(true));
+    assert_eq!(num(&state, "documents.id_document_image.totalPages"), 2.0);
+}
+
+#[wasm_bindgen_test]
+async fn run_does_the_whole_flow_with_step_events() {
+    let (id, key) = enrollment(DEFAULT_PROCESS).await;
+    let f = flow(&key, "");
+    let (on_step, steps) = recorder();
+    let o = Object::new();
+    with(&o, "document", &pages(&[&card().await, &card().await]));
+    with(&o, "selfie", &selfie().await.into());
+    with(&o, "onStep", &on_step);
+    ok(f.run(JsValue::from(o).unchecked_into())).await;
+    let seen: Vec<String> = steps
+        .iter()
+        .map(|e| format!("{}:{}", text(&e, "step"), text(&e, "status")))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "info:start",
+            "info:done",
+            "route:start",
+            "route:done",
+            "consent:start",
+            "consent:done",
+            "document:start",
+            "document:done",
+            "selfie:start",
+            "selfie:done",
+            "finalize:start",
+            "finalize:done"
+        ]
+    );
+    assert_eq!(num(&admin(id).await, "flow_requests"), 7.0);
+    assert_eq!(final_status(id).await, "OK");
+}
+
+#[wasm_bindgen_test]
+async fn progress_is_monotonic_and_ends_at_the_byte_totals() {
+    let (_, key) = enrollment(NO_SELFIE_PROCESS).await;
+    let f = flow(&key, "");
+    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.accept_terms(None)).await;
+    let recto = sample("id_document.png?pad_to=9400000").await;
+    let verso = sample("id_document.png?pad_to=2000000").await;
+    // The sandbox reads the first page late: the browser's send buffer fills and drains while
+    // it reports progress, as on a slow network.
+    set_faults(r#"[{"endpoint":"upload","kind":"latency","latency_ms":800,"times":1}]"#).await;
+    let (on_progress, events) = recorder();
+    let o = Object::new();
+    with(&o, "onProgress", &on_progress);
+    ok(f.upload_id_document(
+        pages(&[&recto, &verso]),
+        Some(JsValue::from(o).unchecked_into()),
+    ))
+    .await;
+    let total = recto.size() + verso.size();
+    let mut last_doc = -1.0;
+    let mut last_page = [-1.0, -1.0];
+    for e in events.iter() {
+        let page = num(&e, "page") as usize;
+        assert!(
+            num(&e, "loaded") > last_page[page],
+            "per-page progress increases"
+        );
+        assert!(
+            num(&e, "documentLoaded") > last_doc,
+            "document progress increases"
+        );
+        last_page[page] = num(&e, "loaded");
+        last_doc = num(&e, "documentLoaded");
+        assert_eq!(num(&e, "documentTotal"), total);
+        assert_eq!(num(&e, "pages"), 2.0);
+    }
+    clear_faults().await;
+    assert!(
+        events.length() > 2,
+        "real byte progress, not only page ends"
+    );
+    let end = events.get(events.length() - 1);
+    assert_eq!(num(&end, "documentLoaded"), total);
+    assert_eq!(num(&end, "loaded"), verso.size());
+    assert_eq!(last_page[0], recto.size());
+}
+
+async fn prepared(process: &str, extra: &str) -> (u64, String, Id360Flow) {
+    let (id, key) = enrollment(process).await;
+    let f = flow(&key, extra);
+    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.accept_terms(Some(
+        js_sys::JSON::parse(r#"{"biometry":true}"#)
+            .unwrap()
+            .unchecked_into(),
+    )))
+    .await;
+    (id, key, f)
+}
+
+#[wasm_bindgen_test]
+async fn each_error_code_is_reached_through_the_public_api() {
+    clear_faults().await;
+    // invalid_input: thrown by the constructor
+    let bad = Id360Flow::new(options("has space", "").unchecked_into())
+        .err()
+        .unwrap();
+    assert_eq!(text(&bad, "code"), "invalid_input");
+    // unsupported_format, payload_too_large: before any byte is sent
+    let (id, _, f) = prepared(NO_SELFIE_PROCESS, r#"{"retries":0}"#).await;
+    let gif = blob_of(b"GIF89a\x01\x00\x01\x00");
+    let e = err(f.upload_id_document(pages(&[&gif]), None)).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("unsupported_format".into(), "document".into())
+    );
+    let e = err(f.upload_id_document(pages(&[&jpeg_of_size(9_500_001)]), None)).await;
+    assert_eq!(text(&e, "code"), "payload_too_large");
+    assert!(
+        get(&admin(id).await, "documents.id_document_image").is_undefined(),
+        "nothing was sent"
+    );
+    // out_of_order: finalize before the document
+    let e = err(f.finalize()).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("out_of_order".into(), "finalize".into())
+    );
+    // not_found: a document name the process does not take (ID360 answers 404)
+    let e = err(f.upload_document("passport_scan".into(), pages(&[&card().await]), None)).await;
+    assert_eq!(
+        (text(&e, "code"), num(&e, "status")),
+        ("not_found".into(), 404.0)
+    );
+    assert_eq!(text(&e, "serverCode"), "unknown_document");
+    // rate_limited and server, with retries off
+    set_faults(
+        r#"[{"endpoint":"upload","kind":"status","status":429,"retry_after_secs":1,"times":1}]"#,
+    )
+    .await;
+    let e = err(f.upload_id_document(pages(&[&card().await]), None)).await;
+    assert_eq!(
+        (text(&e, "code"), get(&e, "retryable").as_bool()),
+        ("rate_limited".into(), Some(true))
+    );
+    assert_eq!(num(&e, "retryAfterMs"), 1000.0);
+    set_faults(r#"[{"endpoint":"upload","kind":"status","status":503,"times":1}]"#).await;
+    let e = err(f.upload_id_document(pages(&[&card().await]), None)).await;
+    assert_eq!(
+        (text(&e, "code"), num(&e, "status")),
+        ("server".into(), 503.0)
+    );
+    // invalid_response: malformed JSON from enrollment_info
+    let (_, key) = enrollment(DEFAULT_PROCESS).await;
+    set_faults(r#"[{"endpoint":"enrollment_info","kind":"malformed","times":1}]"#).await;
+    let e = err(flow(&key, r#"{"retries":0}"#).enrollment_info()).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("invalid_response".into(), "info".into())
+    );
+    // unauthorized: an api_key the sandbox does not know
+    let e = err(flow("0123456789abcdef0123456789abcdef", "").enrollment_info()).await;
+    assert_eq!(
+        (text(&e, "code"), num(&e, "status")),
+        ("unauthorized".into(), 401.0)
+    );
+    // network: nothing listens there
+    let o = js_sys::JSON::parse(
+        r#"{"apiKey":"k","environment":{"baseUrl":"http://127.0.0.1:9"},"retries":0}"#,
+    )
+    .unwrap();
+    let e = err(Id360Flow::new(o.unchecked_into())
+        .unwrap()
+        .enrollment_info())
+    .await;
+    assert_eq!(text(&e, "code"), "network");
+    clear_faults().await;
+}
+
+#[wasm_bindgen_test]
+async fn errors_are_real_errors_with_a_stable_shape() {
+    let e = Id360Flow::new(JsValue::from(42).unchecked_into())
+        .err()
+        .unwrap();
+    assert!(e.is_instance_of::<js_sys::Error>(), "instanceof Error");
+    assert_eq!(
+        text(&e, "constructor.name"),
+        "Id360Error",
+        "an instance of the exported class"
+    );
+    assert_eq!(text(&e, "name"), "Id360Error");
+    assert_eq!(get(&e, "retryable").as_bool(), Some(false));
+    assert!(text(&e, "message").contains("must be an object"));
+    assert!(text(&e, "stack").contains("Id360Error"));
+    let s: String = js_sys::Error::from(e).to_string().into();
+    assert!(
+        s.starts_with("Id360Error: options must be an object"),
+        "{s}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_stalled_answer_gives_timeout_within_the_configured_time() {
+    let (_, key) = enrollment(DEFAULT_PROCESS).await;
+    set_faults(r#"[{"endpoint":"enrollment_info","kind":"stall","latency_ms":5000,"times":1}]"#)
+        .await;
+    let started = js_sys::Date::now();
+    let e = err(flow(&key, r#"{"retries":0,"timeoutMs":300}"#).enrollment_info()).await;
+    assert_eq!(
+        (text(&e, "code"), get(&e, "retryable").as_bool()),
+        ("timeout".into(), Some(true))
+    );
+    assert!(
+        js_sys::Date::now() - started < 4000.0,
+        "gave up long before the stall ended"
+    );
+    clear_faults().await;
+    // the module keeps working
+    ok(flow(&key, "").enrollment_info()).await;
+}
+
+#[wasm_bindgen_test]
+async fn aborting_mid_upload_rejects_with_aborted_and_sends_nothing_more() {
+    let (id, key) = enrollment(DEFAULT_PROCESS).await;
+    let controller = web_sys::AbortController::new().unwrap();
+    let o = options(&key, "");
+    with(&o, "signal", &controller.signal());
+    let f = Id360Flow::new(o.unchecked_into()).unwrap();
+    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.accept_terms(None)).await;
+    set_faults(r#"[{"endpoint":"upload","kind":"latency","latency_ms":3000,"times":1}]"#).await;
+    let (on_progress, _) = recorder();
+    let uo = Object::new();
+    with(&uo, "onProgress", &on_progress);
+    let upload = f.upload_id_document(
+        pages(&[&card().await, &card().await]),
+        Some(JsValue::from(uo).unchecked_into()),
+    );
+    sleep(300.0).await;
+    controller.abort_with_reason(&JsValue::from_str("a string, not an Error"));
+    let e = err(upload).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("aborted".into(), "document".into())
+    );
+    sleep(3200.0).await;
+    let a = admin(id).await;
+    assert!(
+        !get(&a, "documents.id_document_image.pages.1").is_object(),
+        "the queued page was never sent"
+    );
+    // a later call on the same aborted signal is refused at once; a new flow works
+    assert_eq!(text(&err(f.finalize()).await, "code"), "out_of_order");
+    let e = err(f.upload_id_document(pages(&[&card().await]), None)).await;
+    assert_eq!(text(&e, "code"), "aborted");
+    clear_faults().await;
+    ok(flow(&key, "").enrollment_info()).await;
+}
+
+#[wasm_bindgen_test]
+async fn transient_failures_are_retried_with_events_and_nothing_is_stored_twice() {
+    clear_faults().await;
+    let (on_retry, retries) = recorder();
+    let (id, key) = enrollment(NO_SELFIE_PROCESS).await;
+    let o = options(&key, r#"{"retries":3}"#);
+    with(&o, "onRetry", &on_retry);
+    let f = Id360Flow::new(o.unchecked_into()).unwrap();
+    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.accept_terms(None)).await;
+    set_faults(
+        r#"[{"endpoint":"upload","kind":"status","status":503,"times":1},
+            {"endpoint":"upload","kind":"status","status":429,"retry_after_secs":1,"times":1}]"#,
+    )
+    .await;
+    ok(f.upload_id_document(pages(&[&card().await]), None)).await;
+    let seen: Vec<(f64, String)> = retries
+        .iter()
+        .map(|e| (num(&e, "attempt"), text(&e, "code")))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (2.0, "server".to_string()),
+            (3.0, "rate_limited".to_string())
+        ]
+    );
+    assert_eq!(
+        num(&retries.get(1), "delayMs"),
+        1000.0,
+        "Retry-After honoured"
+    );
+    assert_eq!(
+        num(
+            &admin(id).await,
+            "documents.id_document_image.pages.0.uploads"
+        ),
+        1.0
+    );
+    // a 400 is never retried
+    set_faults(r#"[{"endpoint":"finalize","kind":"status","status":400,"times":1}]"#).await;
+    let e = err(f.finalize()).await;
+    assert_eq!(text(&e, "code"), "invalid_input");
+    assert_eq!(retries.length(), 2, "no retry event for a 400");
+    clear_faults().await;
+    ok(f.finalize()).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_page_is_retried_alone_and_accepted_pages_are_not_resent() {
+    clear_faults().await;
+    let (id, _, f) = prepared(DEFAULT_PROCESS, r#"{"retries":0}"#).await;
+    let (recto, verso) = (card().await, card().await);
+    set_faults(r#"[{"endpoint":"upload","kind":"status","status":500,"skip":1,"times":1}]"#).await;
+    let e = err(f.upload_id_document(pages(&[&recto, &verso]), None)).await;
+    assert_eq!(text(&e, "code"), "server");
+    let state = f.state();
+    let uploaded: Array = get(&state, "documents.id_document_image.uploadedPages").unchecked_into();
+    assert_eq!(uploaded.to_vec(), [JsValue::from(0)]);
+    ok(f.upload_id_document(pages(&[&recto, &verso]), None)).await;
+    let a = admin(id).await;
+    assert_eq!(
+        num(&a, "documents.id_document_image.pages.0.uploads"),
+        1.0,
+        "page 1 was not sent again"
+    );
+    assert_eq!(num(&a, "documents.id_document_image.pages.1.uploads"), 1.0);
+    ok(f.upload_selfie(selfie().await.into(), None)).await;
+    ok(f.finalize()).await;
+    assert_eq!(final_status(id).await, "OK");
+    clear_faults().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_finalize_answer_is_retried_into_success_without_a_second_finalize() {
+    clear_faults().await;
+    let (id, key) = enrollment(NO_SELFIE_PROCESS).await;
+    let f = flow(&key, r#"{"retries":2}"#);
+    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.accept_terms(None)).await;
+    ok(f.upload_id_document(pages(&[&card().await]), None)).await;
+    set_faults(r#"[{"endpoint":"finalize","kind":"drop","after_handler":true,"times":1}]"#).await;
+    ok(f.finalize()).await;
+    let a = admin(id).await;
+    assert_eq!(
+        (num(&a, "finalize_count"), num(&a, "finalize_refused")),
+        (1.0, 1.0)
+    );
+    assert_eq!(final_status(id).await, "OK");
+    clear_faults().await;
+}
+
+#[wasm_bindgen_test]
+async fn routes_must_be_chosen_when_the_process_offers_several() {
+    let (id, key) = enrollment(TWO_ROUTES_PROCESS).await;
+    let f = flow(&key, "");
+    let e = err(f.select_route(JsValue::UNDEFINED)).await;
+    assert_eq!(text(&e, "code"), "invalid_input");
+    assert!(text(&e, "message").contains("275127, 275128"));
+    for bad in [
+        JsValue::from(-1),
+        JsValue::from(1.5),
+        JsValue::from_str("275127"),
+        JsValue::from(1),
+    ] {
+        assert_eq!(
+            text(&err(f.select_route(bad)).await, "code"),
+            "invalid_input"
+        );
+    }
+    assert_eq!(
+        ok(f.select_route(JsValue::from(275127))).await.as_f64(),
+        Some(275127.0)
+    );
+    assert_eq!(num(&admin(id).await, "selected_route"), 275127.0);
+}
+
+#[wasm_bindgen_test]
+async fn pages_are_checked_before_anything_is_sent() {
+    let (id, _, f) = prepared(DEFAULT_PROCESS, "").await;
+    let cases: Vec<(JsValue, &str)> = vec![
+        (Array::new().into(), "invalid_input"),
+        (JsValue::NULL, "invalid_input"),
+        (JsValue::from(3), "invalid_input"),
+        (JsValue::from_str("recto.jpg"), "invalid_input"),
+        (Object::new().into(), "invalid_input"),
+        (pages(&[&jpeg_of_size(0)]), "invalid_input"),
+        (pages(&[&blob_of(b"<html>")]), "unsupported_format"),
+        (
+            pages(&[&jpeg_of_size(10), &jpeg_of_size(10), &jpeg_of_size(10)]),
+            "invalid_input",
+        ),
+    ];
+    for (value, code) in cases {
+        let e = err(f.upload_id_document(value, None)).await;
+        assert_eq!(text(&e, "code"), code, "{}", text(&e, "message"));
+    }
+    // ArrayBuffer and Uint8Array pages are accepted as well as Blobs
+    let bytes = js_sys::Uint8Array::new(
+        &wasm_bindgen_futures::JsFuture::from(card().await.array_buffer())
+            .await
+            .unwrap(),
+    );
+    ok(f.upload_id_document(pages(&[&bytes, &bytes.buffer()]), None)).await;
+    assert_eq!(
+        num(&admin(id).await, "documents.id_document_image.total_pages"),
+        2.0
+    );
+    let e = err(f.upload_selfie(pages(&[&selfie().await]), None)).await;
+    assert_eq!(text(&e, "code"), "invalid_input");
+    let unknown = Object::new();
+    with(&unknown, "onProgres", &JsValue::TRUE);
+    let e = err(f.upload_selfie(
+        selfie().await.into(),
+        Some(JsValue::from(unknown).unchecked_into()),
+    ))
+    .await;
+    assert!(text(&e, "message").contains("unknown option \"onProgres\""));
+}
+
+#[wasm_bindgen_test]
+async fn the_api_key_never_appears_in_errors() {
+    let (_, key) = enrollment(DEFAULT_PROCESS).await;
+    let f = flow(&key, r#"{"retries":0}"#);
+    let mut errors = Vec::new();
+    errors.push(err(f.finalize()).await);
+    errors.push(err(f.upload_selfie(selfie().await.into(), None)).await);
+    set_faults(r#"[{"endpoint":"enrollment_info","kind":"html","times":1}]"#).await;
+    errors.push(err(f.enrollment_info()).await);
+    errors.push(err(flow(&format!("{key}x"), "").enrollment_info()).await);
+    clear_faults().await;
+    for e in errors {
+        let serialised = js_sys::JSON::stringify(&e).unwrap().as_string().unwrap();
+        let all = format!("{serialised} {} {}", text(&e, "message"), text(&e, "stack"));
+        assert!(!all.contains(&key), "{all}");
+        assert!(Reflect::has(&e, &JsValue::from_str("code")).unwrap());
+    }
+}
