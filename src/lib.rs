@@ -9,6 +9,8 @@
 //! - `web` (wasm only): fetch/XHR transport, timers, abort signals, Blobs;
 //! - `js` (wasm only): the `#[wasm_bindgen]` facade (`Id360Flow`, `Id360Error`) and TS types.
 #![deny(missing_docs)]
+// `f64::clamp` can panic (a trap in wasm) and links float formatting: min/max instead.
+#![allow(clippy::manual_clamp)]
 
 pub mod core;
 #[cfg(target_arch = "wasm32")]

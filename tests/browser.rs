@@ -463,7 +463,7 @@ async fn pages_are_checked_before_anything_is_sent() {
         Some(JsValue::from(unknown).unchecked_into()),
     ))
     .await;
-    assert!(text(&e, "message").contains("unknown option \"onProgres\""));
+    assert!(text(&e, "message").contains("unknown option 'onProgres'"));
 }
 
 #[wasm_bindgen_test]

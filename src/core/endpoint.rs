@@ -28,7 +28,7 @@ impl Environment {
             "production" => Ok(Environment::Production),
             "preproduction" => Ok(Environment::Preproduction),
             other => Err(FlowError::invalid_input(format!(
-                "environment {:?} is unknown: use 'production', 'preproduction' or {{ baseUrl }}.",
+                "environment '{}' is unknown: use 'production', 'preproduction' or {{ baseUrl }}.",
                 truncate(other, 40)
             ))),
         }
@@ -57,7 +57,7 @@ impl BaseUrl {
     /// Validates and normalises (lower-case scheme and host, no trailing slash).
     pub fn parse(raw: &str) -> Result<Self, FlowError> {
         let shown = truncate(raw, 80);
-        let bad = |why: &str| FlowError::invalid_input(format!("baseUrl {shown:?} {why}"));
+        let bad = |why: &str| FlowError::invalid_input(format!("baseUrl '{shown}' {why}"));
         if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("contains spaces or control characters."));
         }
@@ -173,7 +173,7 @@ impl DocumentName {
             Ok(DocumentName(raw.to_string()))
         } else {
             Err(FlowError::invalid_input(format!(
-                "document name {:?} is invalid: use ID360's name, e.g. 'id_document_image' (lowercase letters, digits and _).",
+                "document name '{}' is invalid: use ID360's name, e.g. 'id_document_image' (lowercase letters, digits and _).",
                 truncate(raw, 40)
             )))
         }

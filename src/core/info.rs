@@ -2,53 +2,28 @@
 //! data fields the process expects (shape unknown: read leniently, ignored when absent).
 
 use super::error::FlowError;
-use serde::{Deserialize, Deserializer};
 
 /// Largest integer a JS number holds exactly.
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-/// A string, or nothing when the value is of another type (unknown shapes stay readable).
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Lenient {
-        Str(String),
-        Other(serde::de::IgnoredAny),
-    }
-    Ok(match Lenient::deserialize(d)? {
-        Lenient::Str(s) => Some(s),
-        Lenient::Other(_) => None,
-    })
-}
-
-/// A route as ID360 sends it.
-#[derive(Clone, Debug, Deserialize)]
+/// A route as ID360 sends it (read by the web layer from the JSON).
+#[derive(Clone, Debug, PartialEq)]
 pub struct RawRoute {
-    /// `id` (a JSON number).
+    /// `id`, as a JSON number.
     pub id: f64,
-    /// `name`, when given.
-    #[serde(default, deserialize_with = "lenient_string")]
+    /// `name`, when it is a string.
     pub name: Option<String>,
 }
 
 /// A document entry, when ID360 (or the sandbox) lists them.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RawDocument {
     /// Upload name, e.g. `id_document_image`.
     pub name: String,
-    /// Whether finalize needs it.
-    #[serde(default)]
+    /// `required`, when a boolean.
     pub required: Option<bool>,
-    /// Most pages.
-    #[serde(default)]
+    /// `max_pages`, when a number.
     pub max_pages: Option<f64>,
-}
-
-/// A data field entry.
-#[derive(Clone, Debug, Deserialize)]
-pub struct RawData {
-    /// Field name, e.g. `birth_date`.
-    pub name: String,
 }
 
 /// A route the end user can take.
@@ -95,7 +70,7 @@ impl EnrollmentInfo {
     pub fn from_raw(
         routes: Vec<RawRoute>,
         documents: Option<Vec<RawDocument>>,
-        data: Option<Vec<RawData>>,
+        data: Option<Vec<String>>,
         status: Option<String>,
     ) -> Result<Self, FlowError> {
         let routes = routes
@@ -128,11 +103,7 @@ impl EnrollmentInfo {
                     .filter(|n| *n > 0),
             })
             .collect();
-        let data = data
-            .unwrap_or_default()
-            .into_iter()
-            .map(|d| d.name)
-            .collect();
+        let data = data.unwrap_or_default();
         Ok(EnrollmentInfo {
             routes,
             documents,
@@ -150,20 +121,43 @@ impl EnrollmentInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
+    /// Reads JSON the way the web layer reads the JS object.
     fn parse(json: &str) -> Result<EnrollmentInfo, String> {
-        #[derive(Deserialize)]
-        struct Whole {
-            routes: Vec<RawRoute>,
-            #[serde(default)]
-            documents: Option<Vec<RawDocument>>,
-            #[serde(default)]
-            data: Option<Vec<RawData>>,
-            #[serde(default)]
-            status: Option<String>,
-        }
-        let w: Whole = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        EnrollmentInfo::from_raw(w.routes, w.documents, w.data, w.status).map_err(|e| e.message)
+        let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let routes = v["routes"]
+            .as_array()
+            .ok_or("no routes")?
+            .iter()
+            .map(|r| RawRoute {
+                id: r["id"].as_f64().unwrap_or(f64::NAN),
+                name: r["name"].as_str().map(String::from),
+            })
+            .collect();
+        let documents = v["documents"].as_array().map(|a| {
+            a.iter()
+                .filter_map(|d| {
+                    Some(RawDocument {
+                        name: d["name"].as_str()?.to_string(),
+                        required: d["required"].as_bool(),
+                        max_pages: d["max_pages"].as_f64(),
+                    })
+                })
+                .collect()
+        });
+        let data = v["data"].as_array().map(|a| {
+            a.iter()
+                .filter_map(|d| d["name"].as_str().map(String::from))
+                .collect()
+        });
+        EnrollmentInfo::from_raw(
+            routes,
+            documents,
+            data,
+            v["status"].as_str().map(String::from),
+        )
+        .map_err(|e| e.message)
     }
 
     #[test]
@@ -205,7 +199,7 @@ mod tests {
     #[test]
     fn refuses_bad_route_lists() {
         assert!(parse(r#"{"routes": []}"#).is_err_and(|e| e.contains("no route")));
-        for bad in ["-1", "1.5", "1e300", "9007199254740992"] {
+        for bad in ["-1", "1.5", "1e300", "9007199254740992", "\"7\"", "null"] {
             let json = format!(r#"{{"routes": [{{"id": {bad}}}]}}"#);
             assert!(
                 parse(&json).is_err_and(|e| e.contains("not a non-negative integer")),

@@ -46,7 +46,7 @@ impl RetryPolicy {
             .saturating_mul(1u64 << exponent)
             .min(self.max_delay_ms);
         let random = if random.is_finite() {
-            random.clamp(0.0, 1.0)
+            random.max(0.0).min(1.0)
         } else {
             0.5
         };

@@ -68,8 +68,8 @@ pub fn check_page(size: f64, head: &[u8], label: &str) -> Result<Format, FlowErr
         return Err(FlowError::new(
             ErrorCode::PayloadTooLarge,
             format!(
-                "{label} is {:.1} MB; ID360 accepts 9.5 MB at most: resize or compress it (prepareFile does).",
-                size / 1_000_000.0
+                "{label} is {} bytes; ID360 accepts 9.5 MB (9500000 bytes) at most: resize or compress it.",
+                size as u64
             ),
         ));
     }

@@ -4,13 +4,14 @@
 use super::error::to_js;
 use super::options::{flow_options, Options};
 use crate::core::endpoint::{DocumentName, ID_DOCUMENT};
-use crate::core::info::{EnrollmentInfo, RawData, RawDocument, RawRoute};
+use crate::core::info::{EnrollmentInfo, RawDocument, RawRoute};
 use crate::core::{check_page, Endpoints, FlowError, FlowState, Step};
 use crate::web::blob::{head, to_blob};
 use crate::web::http::{Call, Client};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -58,11 +59,15 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
+/// One (boxed) future type for every method, so `future_to_promise` is compiled once.
+type JsFutureBox = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
 fn promise<F>(future: F) -> Promise
 where
     F: Future<Output = Result<JsValue, FlowError>> + 'static,
 {
-    future_to_promise(async move { future.await.map_err(|e| to_js(&e)) })
+    let boxed: JsFutureBox = Box::pin(async move { future.await.map_err(|e| to_js(&e)) });
+    future_to_promise(boxed)
 }
 
 /// Calls a caller's callback; a throwing callback must not break the flow.
@@ -297,7 +302,7 @@ fn progress_reporter(
     Rc::new(move |loaded: f64, _total: f64| {
         let Some(f) = &callback else { return };
         let loaded = if loaded.is_finite() {
-            loaded.clamp(0.0, page_total)
+            loaded.max(0.0).min(page_total)
         } else {
             0.0
         };
@@ -322,16 +327,49 @@ fn progress_reporter(
     })
 }
 
+fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Reads `enrollment_info` from the parsed JSON: `routes` strictly (documented), the rest
+/// leniently (shape unknown: entries that do not fit are skipped).
 fn parse_info(raw: &JsValue) -> Result<EnrollmentInfo, FlowError> {
-    let get = |k: &str| Reflect::get(raw, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let routes: Vec<RawRoute> = serde_wasm_bindgen::from_value(get("routes")).map_err(|_| {
-        FlowError::invalid_response(
-            "enrollment_info has no valid \"routes\" list ([{ id: number }]).",
-        )
-    })?;
-    let documents: Option<Vec<RawDocument>> = serde_wasm_bindgen::from_value(get("documents")).ok();
-    let data: Option<Vec<RawData>> = serde_wasm_bindgen::from_value(get("data")).ok();
-    EnrollmentInfo::from_raw(routes, documents, data, get("status").as_string())
+    let routes_value = field(raw, "routes");
+    if !Array::is_array(&routes_value) {
+        return Err(FlowError::invalid_response(
+            "enrollment_info has no \"routes\" list ([{ id: number }]).",
+        ));
+    }
+    let routes = Array::from(&routes_value)
+        .iter()
+        .map(|r| RawRoute {
+            id: field(&r, "id").as_f64().unwrap_or(f64::NAN),
+            name: field(&r, "name").as_string(),
+        })
+        .collect();
+    let list = |key: &str| {
+        let v = field(raw, key);
+        Array::is_array(&v).then(|| Array::from(&v).iter().collect::<Vec<_>>())
+    };
+    let documents = list("documents").map(|items| {
+        items
+            .iter()
+            .filter_map(|d| {
+                Some(RawDocument {
+                    name: field(d, "name").as_string()?,
+                    required: field(d, "required").as_bool(),
+                    max_pages: field(d, "max_pages").as_f64(),
+                })
+            })
+            .collect()
+    });
+    let data = list("data").map(|items| {
+        items
+            .iter()
+            .filter_map(|d| d.as_string().or_else(|| field(d, "name").as_string()))
+            .collect()
+    });
+    EnrollmentInfo::from_raw(routes, documents, data, field(raw, "status").as_string())
 }
 
 fn info_to_js(info: &EnrollmentInfo, raw: &JsValue) -> JsValue {
@@ -575,7 +613,7 @@ impl Id360Flow {
                 )
                 .at(Step::Consent));
             }
-            let route_id = o.integer("routeId", 0.0, crate::core::info::MAX_SAFE_INTEGER)?;
+            let route_id = o.integer("routeId", 0, crate::core::info::MAX_SAFE_INTEGER as u64)?;
             let on_step = o.function("onStep")?;
             let on_progress = o.function("onProgress")?;
             let step = |s: Step, status: &str| step_event(on_step.as_ref(), s, status);

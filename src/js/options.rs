@@ -39,7 +39,7 @@ impl<'a> Options<'a> {
             if !known.contains(&key.as_str()) {
                 let shown: String = key.chars().take(40).collect();
                 return Err(FlowError::invalid_input(format!(
-                    "{what} has an unknown option {shown:?} (known: {}).",
+                    "{what} has an unknown option '{shown}' (known: {}).",
                     known.join(", ")
                 )));
             }
@@ -86,13 +86,14 @@ impl<'a> Options<'a> {
     }
 
     /// An optional integer in `min..=max`.
-    pub fn integer(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, FlowError> {
+    pub fn integer(&self, key: &str, min: u64, max: u64) -> Result<Option<f64>, FlowError> {
+        let (lo, hi) = (min as f64, max as f64);
         let v = self.get(key);
         if v.is_undefined() {
             return Ok(None);
         }
         match v.as_f64() {
-            Some(n) if n.is_finite() && n.fract() == 0.0 && (min..=max).contains(&n) => Ok(Some(n)),
+            Some(n) if n.is_finite() && n.fract() == 0.0 && (lo..=hi).contains(&n) => Ok(Some(n)),
             _ => Err(self.wrong(key, &format!("an integer from {min} to {max}"), &v)),
         }
     }
@@ -185,15 +186,15 @@ pub fn flow_options(value: &JsValue) -> Result<FlowOptions, FlowError> {
             .ok_or_else(|| FlowError::invalid_input("options.environment.baseUrl is missing."))?;
         Environment::Custom(BaseUrl::parse(&url)?)
     };
-    let retries = o.integer("retries", 0.0, 10.0)?.map_or(3, |n| n as u32);
+    let retries = o.integer("retries", 0, 10)?.map_or(3, |n| n as u32);
     Ok(FlowOptions {
         api_key,
         environment,
         timeout_ms: o
-            .integer("timeoutMs", 1.0, 600_000.0)?
+            .integer("timeoutMs", 1, 600_000)?
             .unwrap_or(DEFAULT_TIMEOUT_MS),
         upload_timeout_ms: o
-            .integer("uploadTimeoutMs", 1.0, 3_600_000.0)?
+            .integer("uploadTimeoutMs", 1, 3_600_000)?
             .unwrap_or(DEFAULT_UPLOAD_TIMEOUT_MS),
         policy: RetryPolicy {
             retries,

@@ -179,7 +179,7 @@ impl Client {
                 return Err(match guard.cause() {
                     Cause::Timeout => FlowError::new(
                         ErrorCode::Timeout,
-                        format!("ID360 did not answer within {} ms.", timeout),
+                        format!("ID360 did not answer within {} ms.", timeout as u64),
                     ),
                     Cause::Aborted => aborted(),
                     Cause::None => FlowError::new(

@@ -132,8 +132,8 @@ pub async fn fetch(out: &Outgoing<'_>, signal: &AbortSignal, read_success_body: 
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|v| v.trim().parse::<f64>().ok());
-    if declared.is_some_and(|n| n > f64::from(MAX_BODY_CHARS)) {
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::from(MAX_BODY_CHARS)) {
         incoming.body_too_large = true;
         return Outcome::Answered(incoming);
     }
