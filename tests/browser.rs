@@ -24,10 +24,7 @@ async fn the_whole_flow_reaches_an_ok_verdict_in_exactly_seven_requests() {
         Object::is(&info, &again),
         "enrollment_info is read once and reused"
     );
-    assert_eq!(
-        ok(f.select_route(JsValue::UNDEFINED)).await.as_f64(),
-        Some(275128.0)
-    );
+    assert_eq!(ok(f.select_route(None)).await.as_f64(), Some(275128.0));
     ok(f.accept_terms(Some(
         js_sys::JSON::parse(r#"{"biometry":true}"#)
             .unwrap()
@@ -90,7 +87,7 @@ async fn run_does_the_whole_flow_with_step_events() {
 async fn progress_is_monotonic_and_ends_at_the_byte_totals() {
     let (_, key) = enrollment(NO_SELFIE_PROCESS).await;
     let f = flow(&key, "");
-    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.select_route(None)).await;
     ok(f.accept_terms(None)).await;
     let recto = sample("id_document.png?pad_to=9400000").await;
     let verso = sample("id_document.png?pad_to=2000000").await;
@@ -137,7 +134,7 @@ async fn progress_is_monotonic_and_ends_at_the_byte_totals() {
 async fn prepared(process: &str, extra: &str) -> (u64, String, Id360Flow) {
     let (id, key) = enrollment(process).await;
     let f = flow(&key, extra);
-    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.select_route(None)).await;
     ok(f.accept_terms(Some(
         js_sys::JSON::parse(r#"{"biometry":true}"#)
             .unwrap()
@@ -275,7 +272,7 @@ async fn aborting_mid_upload_rejects_with_aborted_and_sends_nothing_more() {
     let o = options(&key, "");
     with(&o, "signal", &controller.signal());
     let f = Id360Flow::new(o.unchecked_into()).unwrap();
-    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.select_route(None)).await;
     ok(f.accept_terms(None)).await;
     set_faults(r#"[{"endpoint":"upload","kind":"latency","latency_ms":3000,"times":1}]"#).await;
     let (on_progress, _) = recorder();
@@ -314,7 +311,7 @@ async fn transient_failures_are_retried_with_events_and_nothing_is_stored_twice(
     let o = options(&key, r#"{"retries":3}"#);
     with(&o, "onRetry", &on_retry);
     let f = Id360Flow::new(o.unchecked_into()).unwrap();
-    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.select_route(None)).await;
     ok(f.accept_terms(None)).await;
     set_faults(
         r#"[{"endpoint":"upload","kind":"status","status":503,"times":1},
@@ -384,7 +381,7 @@ async fn a_lost_finalize_answer_is_retried_into_success_without_a_second_finaliz
     clear_faults().await;
     let (id, key) = enrollment(NO_SELFIE_PROCESS).await;
     let f = flow(&key, r#"{"retries":2}"#);
-    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.select_route(None)).await;
     ok(f.accept_terms(None)).await;
     ok(f.upload_id_document(pages(&[&card().await]), None)).await;
     set_faults(r#"[{"endpoint":"finalize","kind":"drop","after_handler":true,"times":1}]"#).await;
@@ -402,7 +399,7 @@ async fn a_lost_finalize_answer_is_retried_into_success_without_a_second_finaliz
 async fn routes_must_be_chosen_when_the_process_offers_several() {
     let (id, key) = enrollment(TWO_ROUTES_PROCESS).await;
     let f = flow(&key, "");
-    let e = err(f.select_route(JsValue::UNDEFINED)).await;
+    let e = err(f.select_route(None)).await;
     assert_eq!(text(&e, "code"), "invalid_input");
     assert!(text(&e, "message").contains("275127, 275128"));
     for bad in [
@@ -412,12 +409,14 @@ async fn routes_must_be_chosen_when_the_process_offers_several() {
         JsValue::from(1),
     ] {
         assert_eq!(
-            text(&err(f.select_route(bad)).await, "code"),
+            text(&err(f.select_route(Some(bad))).await, "code"),
             "invalid_input"
         );
     }
     assert_eq!(
-        ok(f.select_route(JsValue::from(275127))).await.as_f64(),
+        ok(f.select_route(Some(JsValue::from(275127))))
+            .await
+            .as_f64(),
         Some(275127.0)
     );
     assert_eq!(num(&admin(id).await, "selected_route"), 275127.0);

@@ -48,7 +48,7 @@ async fn node_reports_server_errors_and_retries_through_fetch() {
     let o = options(&key, r#"{"retries":2}"#);
     with(&o, "onRetry", &on_retry);
     let f = id360_flow::Id360Flow::new(o.unchecked_into()).unwrap();
-    ok(f.select_route(JsValue::UNDEFINED)).await;
+    ok(f.select_route(None)).await;
     ok(f.accept_terms(None)).await;
     set_faults(r#"[{"endpoint":"upload","kind":"status","status":502,"times":1}]"#).await;
     ok(f.upload_id_document(pages(&[&card().await]), None)).await;

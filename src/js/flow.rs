@@ -450,13 +450,13 @@ impl Id360Flow {
 
     /// Selects the route: the only one offered when `routeId` is left out; resolves with the
     /// selected id. Reads `enrollment_info` first if needed.
-    #[wasm_bindgen(js_name = selectRoute, unchecked_return_type = "Promise<number>")]
+    #[wasm_bindgen(js_name = selectRoute, skip_typescript)]
     pub fn select_route(
         &self,
-        #[wasm_bindgen(js_name = routeId, unchecked_param_type = "number | undefined")]
-        route_id: JsValue,
+        #[wasm_bindgen(js_name = routeId)] route_id: Option<JsValue>,
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
+        let route_id = route_id.unwrap_or(JsValue::UNDEFINED);
         promise(async move {
             let requested = if route_id.is_undefined() || route_id.is_null() {
                 None
@@ -510,7 +510,7 @@ impl Id360Flow {
     #[wasm_bindgen(js_name = uploadDocument, unchecked_return_type = "Promise<void>")]
     pub fn upload_document(
         &self,
-        name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Page[]")] pages: JsValue,
         options: Option<UploadOptionsArg>,
     ) -> Promise {

@@ -117,6 +117,14 @@ export interface FlowSnapshot {
   finalized: boolean;
 }
 
+export interface Id360Flow {
+  /**
+   * Selects the route: the only one offered when `routeId` is left out; resolves with the
+   * selected id. Reads `enrollment_info` first if needed.
+   */
+  selectRoute(routeId?: number): Promise<number>;
+}
+
 /** The one error class of id360-flow: every rejection and throw is an Id360Error. */
 export class Id360Error extends Error {
   private constructor();
