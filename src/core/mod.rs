@@ -7,7 +7,10 @@
 pub mod api_key;
 pub mod endpoint;
 pub mod error;
+pub mod exif;
+pub mod framing;
 pub mod info;
+pub mod quality;
 pub mod retry;
 pub mod sniff;
 pub mod state;
