@@ -261,9 +261,13 @@ fn count_at_least(row: &[u8], level: u8) -> usize {
     let chunks = row.chunks_exact(16);
     let rest = chunks.remainder();
     for c in chunks {
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(c);
-        let v = v128_load(bytes.as_ptr().cast());
+        let Ok(b) = <[u8; 16]>::try_from(c) else {
+            continue;
+        };
+        let v = u8x16(
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+            b[14], b[15],
+        );
         // u8x16_ge gives 0xFF lanes; bitmask has one bit per lane.
         count += u8x16_bitmask(u8x16_ge(v, threshold)).count_ones() as usize;
     }
@@ -318,7 +322,7 @@ fn laplacian_row(up: &[f32], mid: &[f32], down: &[f32]) -> (f32, f32) {
     let mut vq = f32x4_splat(0.0);
     let mut x = 1;
     let load = |s: &[f32], i: usize| -> Option<v128> {
-        let c = s.get(i..i + 4)?;
+        let c: [f32; 4] = s.get(i..i + 4)?.try_into().ok()?;
         Some(f32x4(c[0], c[1], c[2], c[3]))
     };
     while x + 4 < w {
@@ -375,9 +379,11 @@ fn laplacian_row(up: &[f32], mid: &[f32], down: &[f32]) -> (f32, f32) {
 /// Converts RGBA pixels to grey (BT.601 luma, integer weights 77/150/29) into `out`.
 pub fn rgba_to_grey(rgba: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    out.extend(rgba.chunks_exact(4).map(|p| {
-        let (r, g, b) = (u32::from(p[0]), u32::from(p[1]), u32::from(p[2]));
-        ((77 * r + 150 * g + 29 * b) >> 8) as u8
+    out.extend(rgba.chunks_exact(4).map(|p| match p {
+        [r, g, b, _] => {
+            ((77 * u32::from(*r) + 150 * u32::from(*g) + 29 * u32::from(*b)) >> 8) as u8
+        }
+        _ => 0,
     }));
 }
 
