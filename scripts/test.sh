@@ -40,5 +40,25 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 step "browser tests (wasm-pack test, headless Chromium)"
 wasm-pack test --headless --chrome -- --locked --test browser
 
+step "camera tests (fake camera fed by a synthetic ID card; then a camera refused)"
+mkdir -p target/fake-camera target/test-webdriver
+./target/debug/id360-sandbox fake-camera --kind card --out target/fake-camera/card.y4m
+python3 - "$PWD" <<'PY'
+import json, sys
+root = sys.argv[1]
+base = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+camera = base + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                 f"--use-file-for-fake-video-capture={root}/target/fake-camera/card.y4m"]
+denied = base + ["--use-fake-device-for-media-stream", "--deny-permission-prompts"]
+for name, args in (("camera", camera), ("denied", denied)):
+    with open(f"{root}/target/test-webdriver/{name}.json", "w") as f:
+        json.dump({"goog:chromeOptions": {"args": args}}, f)
+PY
+WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/target/test-webdriver/camera.json" \
+  wasm-pack test --headless --chrome -- --locked --test camera
+WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/target/test-webdriver/denied.json" \
+  wasm-pack test --headless --chrome -- --locked --test camera_denied
+
 step "node tests (wasm-pack test --node: the fetch path)"
 wasm-pack test --node -- --locked --test node

@@ -19,7 +19,9 @@ mod js;
 mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use js::{Id360Error, Id360Flow};
+pub use js::{
+    guide_rect, prepare_file, Camera, Id360Error, Id360Flow, QualityAnalyzer, QualityWatch,
+};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -60,6 +60,58 @@ struct Args {
     /// Do not log requests.
     #[arg(long)]
     quiet: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Tools besides serving.
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Writes a Y4M video of a synthetic ID card or face, for Chromium's fake camera
+    /// (--use-file-for-fake-video-capture), then exits.
+    FakeCamera {
+        /// `card` or `selfie`.
+        #[arg(long, default_value = "card")]
+        kind: String,
+        /// Width in pixels (even).
+        #[arg(long, default_value_t = 1280)]
+        width: usize,
+        /// Height in pixels (even).
+        #[arg(long, default_value_t = 720)]
+        height: usize,
+        /// Frames in the file (Chromium loops it).
+        #[arg(long, default_value_t = 2)]
+        frames: usize,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn fake_camera(
+    kind: &str,
+    width: usize,
+    height: usize,
+    frames: usize,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    use id360_sandbox::samples::{card_luma, selfie_luma, y4m};
+    if width == 0
+        || height == 0
+        || width % 2 == 1
+        || height % 2 == 1
+        || width > 4096
+        || height > 4096
+    {
+        return Err("width and height must be even, from 2 to 4096".into());
+    }
+    let luma = match kind {
+        "card" => card_luma(width, height),
+        "selfie" => selfie_luma(width, height),
+        other => return Err(format!("unknown kind {other:?}: card or selfie")),
+    };
+    std::fs::write(out, y4m(&luma, width, height, frames.clamp(1, 100)))
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
 
 fn build_config(args: &Args) -> Result<Config, String> {
@@ -92,6 +144,22 @@ fn build_config(args: &Args) -> Result<Config, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::FakeCamera {
+        kind,
+        width,
+        height,
+        frames,
+        out,
+    }) = &args.command
+    {
+        return match fake_camera(kind, *width, *height, *frames, out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("id360-sandbox: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let config = match build_config(&args) {
         Ok(c) => c,
         Err(e) => {

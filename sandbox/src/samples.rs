@@ -24,6 +24,8 @@ pub struct Sample {
     pub hints: Option<String>,
     /// Pad the file to at least this many bytes.
     pub pad_to: Option<usize>,
+    /// JPEG only: an EXIF orientation tag (1..=8) to write.
+    pub exif_orientation: Option<u16>,
 }
 
 /// A textured test pattern (so it decodes and compresses like a photo, not like a flat fill).
@@ -81,6 +83,103 @@ fn jpeg_insert(jpeg: Vec<u8>, comments: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
+/// An APP1 body (`Exif\0\0` + little-endian TIFF) with one IFD entry: Orientation.
+pub fn exif_orientation_app1(orientation: u16) -> Vec<u8> {
+    let mut body = b"Exif\0\0II".to_vec();
+    body.extend_from_slice(&42u16.to_le_bytes());
+    body.extend_from_slice(&8u32.to_le_bytes());
+    body.extend_from_slice(&1u16.to_le_bytes());
+    body.extend_from_slice(&0x0112u16.to_le_bytes());
+    body.extend_from_slice(&3u16.to_le_bytes());
+    body.extend_from_slice(&1u32.to_le_bytes());
+    body.extend_from_slice(&orientation.to_le_bytes());
+    body.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    body
+}
+
+fn jpeg_insert_segment(jpeg: Vec<u8>, marker: u8, body: &[u8]) -> Vec<u8> {
+    let split = 2.min(jpeg.len());
+    let (head, tail) = jpeg.split_at(split);
+    let mut out = head.to_vec();
+    let len = u16::try_from(body.len() + 2).unwrap_or(u16::MAX);
+    out.extend_from_slice(&[0xFF, marker]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(tail);
+    out
+}
+
+/// A synthetic ID card on a darker desk, as grey levels: text lines, a photo, an MRZ band
+/// (sharp, well exposed: what the quality check should accept).
+pub fn card_luma(width: usize, height: usize) -> Vec<u8> {
+    let mut img = vec![70u8; width * height];
+    let (cx, cy, cw, ch) = (width / 8, height / 7, width * 6 / 8, height * 5 / 7);
+    for y in cy..cy + ch {
+        for x in cx..cx + cw {
+            let u = (x - cx) * 1000 / cw.max(1);
+            let v = (y - cy) * 630 / ch.max(1);
+            let text = (v / 30) % 2 == 1 && u > 350 && u < 950 && (u / 12) % 3 != 0;
+            let photo = u > 50 && u < 300 && v > 100 && v < 450;
+            let mrz = v > 520 && v < 600 && u > 50 && u < 950 && (u / 9) % 2 == 0;
+            let value = if text || mrz {
+                35
+            } else if photo {
+                (100 + (u * 7 + v * 3) % 80) as u8
+            } else {
+                200
+            };
+            if let Some(p) = img.get_mut(y * width + x) {
+                *p = value;
+            }
+        }
+    }
+    img
+}
+
+/// A face-like oval on a plain background, as grey levels.
+pub fn selfie_luma(width: usize, height: usize) -> Vec<u8> {
+    let mut img = vec![150u8; width * height];
+    let (cx, cy) = (width as f64 / 2.0, height as f64 / 2.0);
+    let (rx, ry) = (width as f64 * 0.22, height as f64 * 0.32);
+    for y in 0..height {
+        for x in 0..width {
+            let (dx, dy) = ((x as f64 - cx) / rx, (y as f64 - cy) / ry);
+            let d = dx * dx + dy * dy;
+            let eye = ((dx.abs() - 0.35).powi(2) + (dy + 0.25).powi(2)) < 0.012;
+            let mouth = dy > 0.35 && dy < 0.45 && dx.abs() < 0.3;
+            let value = if d > 1.0 {
+                if (x / 24 + y / 24) % 2 == 0 {
+                    120
+                } else {
+                    165
+                }
+            } else if eye || mouth {
+                40
+            } else {
+                205
+            };
+            if let Some(p) = img.get_mut(y * width + x) {
+                *p = value;
+            }
+        }
+    }
+    img
+}
+
+/// A YUV4MPEG2 (4:2:0) file of `frames` identical frames of a grey picture, for Chromium's
+/// `--use-file-for-fake-video-capture`.
+pub fn y4m(luma: &[u8], width: usize, height: usize, frames: usize) -> Vec<u8> {
+    let mut out = format!("YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n").into_bytes();
+    let chroma = vec![128u8; width.div_ceil(2) * height.div_ceil(2)];
+    for _ in 0..frames {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend_from_slice(luma);
+        out.extend_from_slice(&chroma);
+        out.extend_from_slice(&chroma);
+    }
+    out
+}
+
 /// Encodes the sample.
 pub fn render(sample: &Sample) -> Result<Vec<u8>, String> {
     if sample.width == 0
@@ -118,6 +217,9 @@ pub fn render(sample: &Sample) -> Result<Vec<u8>, String> {
         }
         Ok(png_insert(encoded, &chunks))
     } else {
+        if let Some(o) = sample.exif_orientation {
+            encoded = jpeg_insert_segment(encoded, 0xE1, &exif_orientation_app1(o));
+        }
         let mut comments = Vec::new();
         if let Some(h) = &sample.hints {
             comments.push(format!("{HINT_KEY}:{h}").into_bytes());
@@ -145,6 +247,7 @@ mod tests {
                 height: 300,
                 hints: Some("{\"name\":\"DUPONT\"}".into()),
                 pad_to: Some(300_000),
+                exif_orientation: if png { None } else { Some(6) },
             })
             .unwrap_or_default();
             assert!(
@@ -161,5 +264,15 @@ mod tests {
             };
             assert_eq!(text.as_deref(), Some("{\"name\":\"DUPONT\"}"));
         }
+    }
+
+    #[test]
+    fn y4m_files_have_a_header_and_whole_frames() {
+        let (w, h) = (64, 48);
+        let file = y4m(&card_luma(w, h), w, h, 2);
+        assert!(file.starts_with(b"YUV4MPEG2 W64 H48 F30:1"));
+        let header = file.iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
+        assert_eq!(file.len() - header, 2 * (6 + w * h * 3 / 2));
+        assert!(card_luma(w, h).contains(&35) && selfie_luma(w, h).contains(&40));
     }
 }

@@ -33,6 +33,16 @@ pub enum ErrorCode {
     /// ID360 answered something the library does not understand (wrong shape, redirect,
     /// malformed or oversized body).
     InvalidResponse,
+    /// The user (or a policy: iframe without `allow="camera"`) refused the camera.
+    PermissionDenied,
+    /// No camera, or none matching the request.
+    NoCamera,
+    /// The camera is used by another application or could not start.
+    CameraInUse,
+    /// The page is not a secure context (https or localhost): browsers hide the camera.
+    InsecureContext,
+    /// This browser lacks what the operation needs (camera API, canvas, image decoding).
+    Unsupported,
 }
 
 impl ErrorCode {
@@ -51,11 +61,16 @@ impl ErrorCode {
             ErrorCode::Timeout => "timeout",
             ErrorCode::Aborted => "aborted",
             ErrorCode::InvalidResponse => "invalid_response",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::NoCamera => "no_camera",
+            ErrorCode::CameraInUse => "camera_in_use",
+            ErrorCode::InsecureContext => "insecure_context",
+            ErrorCode::Unsupported => "unsupported",
         }
     }
 
     /// Every code, in documentation order.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidInput,
         ErrorCode::UnsupportedFormat,
         ErrorCode::PayloadTooLarge,
@@ -68,6 +83,11 @@ impl ErrorCode {
         ErrorCode::Timeout,
         ErrorCode::Aborted,
         ErrorCode::InvalidResponse,
+        ErrorCode::PermissionDenied,
+        ErrorCode::NoCamera,
+        ErrorCode::CameraInUse,
+        ErrorCode::InsecureContext,
+        ErrorCode::Unsupported,
     ];
 
     /// Whether trying the same request again may succeed (network, timeout, 5xx, 429).
@@ -94,6 +114,8 @@ pub enum Step {
     Selfie,
     /// Finalizing.
     Finalize,
+    /// Opening or using the camera, capturing, preparing a file.
+    Capture,
 }
 
 impl Step {
@@ -106,6 +128,7 @@ impl Step {
             Step::Document => "document",
             Step::Selfie => "selfie",
             Step::Finalize => "finalize",
+            Step::Capture => "capture",
         }
     }
 }

@@ -15,10 +15,11 @@ export type Id360Environment = "production" | "preproduction" | { baseUrl: strin
 export type Id360ErrorCode =
   | "invalid_input" | "unsupported_format" | "payload_too_large" | "out_of_order"
   | "unauthorized" | "not_found" | "rate_limited" | "server" | "network" | "timeout"
-  | "aborted" | "invalid_response";
+  | "aborted" | "invalid_response" | "permission_denied" | "no_camera" | "camera_in_use"
+  | "insecure_context" | "unsupported";
 
 /** Steps of the flow. */
-export type Id360Step = "info" | "route" | "consent" | "document" | "selfie" | "finalize";
+export type Id360Step = "info" | "route" | "consent" | "document" | "selfie" | "finalize" | "capture";
 
 /** Options of `new Id360Flow(...)`. */
 export interface Id360FlowOptions {
@@ -124,6 +125,82 @@ export interface Id360Flow {
    */
   selectRoute(routeId?: number): Promise<number>;
 }
+
+/** What a framing guide frames. */
+export type GuideKind = "id_card" | "passport" | "paper_licence" | "selfie";
+
+/** A framing guide in video pixels (`ellipse` for the selfie oval). */
+export interface GuideRect { x: number; y: number; width: number; height: number; ellipse: boolean; }
+
+/** Why a frame is not good enough. */
+export type QualityReason = "blurry" | "glare" | "too_dark" | "too_bright" | "low_contrast" | "low_resolution";
+
+/** Scores and verdict of one frame. */
+export interface QualityReport {
+  ok: boolean;
+  /** Most important first. */
+  reasons: QualityReason[];
+  /** Variance of the Laplacian (grey levels²); blurry below 60 by default. */
+  sharpness: number;
+  /** Share of clipped pixels (0..1); glare above 0.01. */
+  glare: number;
+  /** Mean / 255; too dark below 0.25, too bright above 0.85. */
+  brightness: number;
+  /** Standard deviation / 255; low contrast below 0.08. */
+  contrast: number;
+  /** Long side of the source in pixels; low resolution below 1000. */
+  resolution: number;
+}
+
+/** Thresholds of the quality verdict (defaults in `QualityReport`'s comments). */
+export interface QualityThresholds {
+  minSharpness?: number; maxGlare?: number; glareLevel?: number; minBrightness?: number;
+  maxBrightness?: number; minContrast?: number; minResolution?: number;
+}
+
+/** Where to check and how strictly. */
+export interface QualityOptions {
+  /** A framing guide, or a rectangle in video pixels (default: the whole frame). */
+  region?: GuideKind | { x: number; y: number; width: number; height: number };
+  thresholds?: QualityThresholds;
+}
+
+/** Options of `Camera.open`. */
+export interface CameraOptions {
+  /** Default "environment" (the rear camera). */
+  facing?: "environment" | "user";
+  deviceId?: string;
+  /** Wanted width in pixels (default 1920). */
+  idealWidth?: number;
+}
+
+/** Options of `camera.switchTo`. */
+export type SwitchOptions = CameraOptions;
+
+/** JPEG encoding of captured or prepared photos. */
+export interface CaptureOptions {
+  /** Long edge cap in pixels (default 2000). */
+  maxEdge?: number;
+  /** JPEG quality 0.1..1 (default 0.92). */
+  quality?: number;
+}
+
+/** Options of `prepareFile`. */
+export type PrepareFileOptions = CaptureOptions;
+
+/** Options of `camera.autoCapture`. */
+export interface AutoCaptureOptions extends QualityOptions, CaptureOptions {
+  /** Consecutive good frames needed (default 5). */
+  steadyFrames?: number;
+  signal?: AbortSignal;
+  /** Reject with `timeout` after this long without a steady good frame. */
+  timeoutMs?: number;
+  /** Every frame's report, for live hints. */
+  onQuality?: (report: QualityReport) => void;
+}
+
+/** A camera of `Camera.list()`. */
+export interface CameraDevice { deviceId: string; label: string; }
 
 /** The one error class of id360-flow: every rejection and throw is an Id360Error. */
 export class Id360Error extends Error {

@@ -3,6 +3,9 @@
 
 pub mod abort;
 pub mod blob;
+pub mod canvas;
+pub mod frames;
 pub mod http;
+pub mod media;
 pub mod timer;
 pub mod transport;

@@ -339,12 +339,23 @@ async fn sample(
             (!h.is_empty()).then(|| Value::Object(h).to_string())
         }
     };
+    let exif_orientation = match q.get("exif_orientation").map(|v| v.parse::<u16>()) {
+        None => None,
+        Some(Ok(o)) if (1..=8).contains(&o) && !png => Some(o),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "exif_orientation is 1 to 8, for .jpg samples",
+            ))
+        }
+    };
     let spec = crate::samples::Sample {
         png,
         width,
         height,
         hints,
         pad_to,
+        exif_orientation,
     };
     let bytes = tokio::task::spawn_blocking(move || crate::samples::render(&spec))
         .await

@@ -256,6 +256,7 @@ pub fn png(hints: Option<&str>, width: u32, height: u32) -> Vec<u8> {
         height,
         hints: hints.map(str::to_string),
         pad_to: None,
+        exif_orientation: None,
     })
     .unwrap()
 }
@@ -267,6 +268,7 @@ pub fn jpeg(hints: Option<&str>) -> Vec<u8> {
         height: 640,
         hints: hints.map(str::to_string),
         pad_to: None,
+        exif_orientation: None,
     })
     .unwrap()
 }

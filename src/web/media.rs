@@ -1,0 +1,197 @@
+//! The camera through `navigator.mediaDevices`: constraints that work on iOS and Android (as
+//! peers learned), a looser retry after `OverconstrainedError`, and DOM errors mapped to codes.
+
+use crate::core::{ErrorCode, FlowError, Step};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MediaDevices, MediaStream, MediaStreamConstraints, MediaStreamTrack};
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// A field of a JS object (undefined when missing).
+pub fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// What the page asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// `"environment"` (rear) or `"user"` (front).
+    pub facing: Option<String>,
+    /// A specific camera.
+    pub device_id: Option<String>,
+    /// Wanted width in pixels.
+    pub ideal_width: u32,
+}
+
+/// `navigator.mediaDevices`, or why it is missing.
+pub fn media_devices() -> Result<MediaDevices, FlowError> {
+    let global = js_sys::global();
+    if field(&global, "isSecureContext").as_bool() == Some(false) {
+        return Err(FlowError::new(
+            ErrorCode::InsecureContext,
+            "The camera needs a secure page (https, or localhost while developing).",
+        )
+        .at(Step::Capture));
+    }
+    let navigator = field(&global, "navigator");
+    let devices = field(&navigator, "mediaDevices");
+    if devices.is_undefined()
+        || devices.is_null()
+        || !Reflect::has(&devices, &JsValue::from_str("getUserMedia")).unwrap_or(false)
+    {
+        return Err(FlowError::new(
+            ErrorCode::Unsupported,
+            "This browser gives no camera access (navigator.mediaDevices): offer the file upload instead.",
+        )
+        .at(Step::Capture));
+    }
+    Ok(devices.unchecked_into())
+}
+
+/// The constraint sets tried in order: the asked camera at the asked width (width only: with
+/// a height too, some iPhones over-expose and Safari throws OverconstrainedError), then the
+/// camera without size, then any camera.
+pub fn constraint_sets(request: &Request) -> Vec<JsValue> {
+    let video = |with_width: bool, with_camera: bool| {
+        let v = Object::new();
+        if with_camera {
+            if let Some(id) = &request.device_id {
+                let exact = Object::new();
+                set(&exact, "exact", &JsValue::from_str(id));
+                set(&v, "deviceId", &exact);
+            } else if let Some(f) = &request.facing {
+                let ideal = Object::new();
+                set(&ideal, "ideal", &JsValue::from_str(f));
+                set(&v, "facingMode", &ideal);
+            }
+        }
+        if with_width {
+            let ideal = Object::new();
+            set(&ideal, "ideal", &JsValue::from(request.ideal_width));
+            set(&v, "width", &ideal);
+        }
+        let c = Object::new();
+        set(&c, "audio", &JsValue::FALSE);
+        set(&c, "video", &v);
+        JsValue::from(c)
+    };
+    let mut sets = vec![video(true, true), video(false, true)];
+    if request.device_id.is_none() {
+        let c = Object::new();
+        set(&c, "audio", &JsValue::FALSE);
+        set(&c, "video", &JsValue::TRUE);
+        sets.push(c.into());
+    }
+    sets
+}
+
+/// Maps a getUserMedia failure to an error with a code.
+pub fn camera_error(error: &JsValue) -> FlowError {
+    let name = field(error, "name").as_string().unwrap_or_default();
+    let (code, message) = match name.as_str() {
+        "NotAllowedError" | "SecurityError" | "PermissionDeniedError" => (
+            ErrorCode::PermissionDenied,
+            "Camera access was refused: allow the camera in the browser's settings (and allow=\"camera\" on an iframe), or upload a photo instead.",
+        ),
+        "NotFoundError" | "DevicesNotFoundError" | "OverconstrainedError" => {
+            (ErrorCode::NoCamera, "No camera was found: upload a photo instead.")
+        }
+        "NotReadableError" | "TrackStartError" | "AbortError" => (
+            ErrorCode::CameraInUse,
+            "The camera could not start: close other applications using it, then try again.",
+        ),
+        "TypeError" | "NotSupportedError" => {
+            (ErrorCode::Unsupported, "This browser cannot open the camera with these settings.")
+        }
+        _ => (ErrorCode::CameraInUse, "The camera could not start: try again, or upload a photo."),
+    };
+    FlowError::new(code, message).at(Step::Capture)
+}
+
+/// Opens a stream, loosening the constraints after an `OverconstrainedError`.
+pub async fn open_stream(request: &Request) -> Result<MediaStream, FlowError> {
+    let devices = media_devices()?;
+    let mut last = JsValue::UNDEFINED;
+    for constraints in constraint_sets(request) {
+        let promise = match devices
+            .get_user_media_with_constraints(constraints.unchecked_ref::<MediaStreamConstraints>())
+        {
+            Ok(p) => p,
+            Err(e) => return Err(camera_error(&e)),
+        };
+        match JsFuture::from(promise).await {
+            Ok(stream) => {
+                return stream.dyn_into::<MediaStream>().map_err(|_| {
+                    FlowError::new(ErrorCode::Unsupported, "getUserMedia gave no MediaStream.")
+                        .at(Step::Capture)
+                })
+            }
+            Err(e) => {
+                let name = field(&e, "name").as_string().unwrap_or_default();
+                if name != "OverconstrainedError" {
+                    return Err(camera_error(&e));
+                }
+                last = e;
+            }
+        }
+    }
+    Err(camera_error(&last))
+}
+
+/// The video tracks of a stream.
+pub fn video_tracks(stream: &MediaStream) -> Vec<MediaStreamTrack> {
+    stream
+        .get_video_tracks()
+        .iter()
+        .filter_map(|t| t.dyn_into().ok())
+        .collect()
+}
+
+/// A camera of `enumerateDevices`, skipping infrared / depth cameras when their label says so.
+pub struct Device {
+    /// `deviceId`.
+    pub id: String,
+    /// `label` (empty until the user allowed the camera once).
+    pub label: String,
+}
+
+/// Whether a label names a camera that is no use for photos (infrared, depth, greyscale).
+pub fn unsuitable(label: &str) -> bool {
+    let l = label.to_ascii_lowercase();
+    [
+        "infrared",
+        " ir ",
+        "(ir)",
+        "depth",
+        "greyscale",
+        "grayscale",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+        || l.ends_with(" ir")
+}
+
+/// The video inputs.
+pub async fn list_devices() -> Result<Vec<Device>, FlowError> {
+    let devices = media_devices()?;
+    let promise = devices.enumerate_devices().map_err(|_| {
+        FlowError::new(ErrorCode::Unsupported, "enumerateDevices is not available.")
+            .at(Step::Capture)
+    })?;
+    let list = JsFuture::from(promise)
+        .await
+        .map_err(|e| camera_error(&e))?;
+    Ok(Array::from(&list)
+        .iter()
+        .filter(|d| field(d, "kind").as_string().as_deref() == Some("videoinput"))
+        .map(|d| Device {
+            id: field(&d, "deviceId").as_string().unwrap_or_default(),
+            label: field(&d, "label").as_string().unwrap_or_default(),
+        })
+        .filter(|d| !unsuitable(&d.label))
+        .collect())
+}

@@ -1,0 +1,293 @@
+//! Capture in headless Chromium with a fake camera fed by a synthetic ID card (Y4M generated
+//! by the test command): open, capture, stop, quality checks, auto-capture, prepareFile.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+use id360_flow::Camera;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn video() -> JsValue {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let v = document.create_element("video").unwrap();
+    document.body().unwrap().append_child(&v).unwrap();
+    v.into()
+}
+
+fn method(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, &JsValue::from_str(name))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    f.apply(obj, &args.iter().collect::<Array>())
+}
+
+async fn await_method(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let p: Promise = method(obj, name, args)?.dyn_into().unwrap();
+    JsFuture::from(p).await
+}
+
+fn json(s: &str) -> JsValue {
+    js_sys::JSON::parse(s).unwrap()
+}
+
+async fn open() -> JsValue {
+    ok(Camera::open(video(), None)).await
+}
+
+async fn bitmap_size(blob: &JsValue) -> (f64, f64) {
+    let global = js_sys::global();
+    let create: Function = Reflect::get(&global, &JsValue::from_str("createImageBitmap"))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let p: Promise = create.call1(&global, blob).unwrap().dyn_into().unwrap();
+    let bmp = JsFuture::from(p).await.unwrap();
+    (num(&bmp, "width"), num(&bmp, "height"))
+}
+
+#[wasm_bindgen_test]
+async fn the_fake_camera_opens_at_its_resolution_and_stop_releases_every_track() {
+    let v = video();
+    let cam = ok(Camera::open(v.clone(), None)).await;
+    assert_eq!((num(&cam, "width"), num(&cam, "height")), (1280.0, 720.0));
+    assert_eq!(get(&cam, "active").as_bool(), Some(true));
+    assert!(!text(&cam, "deviceId").is_empty());
+    let stream = get(&v, "srcObject");
+    let tracks: Array = method(&stream, "getTracks", &[])
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert!(tracks.length() >= 1);
+    await_method(&cam, "stop", &[]).await.unwrap();
+    for t in tracks.iter() {
+        assert_eq!(text(&t, "readyState"), "ended");
+    }
+    assert!(get(&v, "srcObject").is_null());
+    assert_eq!(get(&cam, "active").as_bool(), Some(false));
+    let e = await_method(&cam, "capture", &[]).await.unwrap_err();
+    assert_eq!(text(&e, "code"), "out_of_order");
+}
+
+#[wasm_bindgen_test]
+async fn capture_gives_a_jpeg_at_full_resolution_or_capped() {
+    let cam = open().await;
+    let blob = await_method(&cam, "capture", &[]).await.unwrap();
+    assert_eq!(text(&blob, "type"), "image/jpeg");
+    assert!(num(&blob, "size") > 10_000.0 && num(&blob, "size") < 9_500_000.0);
+    assert_eq!(bitmap_size(&blob).await, (1280.0, 720.0));
+    let small = await_method(&cam, "capture", &[json(r#"{"maxEdge":640,"quality":0.5}"#)])
+        .await
+        .unwrap();
+    assert_eq!(bitmap_size(&small).await, (640.0, 360.0));
+    assert!(num(&small, "size") < num(&blob, "size"));
+    let e = await_method(&cam, "capture", &[json(r#"{"quality":3}"#)])
+        .await
+        .unwrap_err();
+    assert_eq!(text(&e, "code"), "invalid_input");
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_synthetic_card_passes_the_quality_check_in_its_guide() {
+    let cam = open().await;
+    let mut report = JsValue::NULL;
+    for _ in 0..20 {
+        report = method(&cam, "checkQuality", &[json(r#"{"region":"id_card"}"#)]).unwrap();
+        if !report.is_null() {
+            break;
+        }
+        sleep(50.0).await;
+    }
+    assert_eq!(
+        get(&report, "ok").as_bool(),
+        Some(true),
+        "{:?}",
+        js_sys::JSON::stringify(&report)
+    );
+    assert_eq!(num(&report, "resolution"), 1280.0);
+    assert!(num(&report, "sharpness") > 60.0);
+    // the same frame judged against impossible thresholds says why
+    let strict = method(
+        &cam,
+        "checkQuality",
+        &[json(
+            r#"{"thresholds":{"minSharpness":1e8,"minResolution":4000}}"#,
+        )],
+    )
+    .unwrap();
+    let reasons: Vec<String> = Array::from(&get(&strict, "reasons"))
+        .iter()
+        .map(|r| r.as_string().unwrap())
+        .collect();
+    assert_eq!(reasons, ["low_resolution", "blurry"]);
+    let e = method(&cam, "checkQuality", &[json(r#"{"region":"poster"}"#)]).unwrap_err();
+    assert_eq!(text(&e, "code"), "invalid_input");
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn watch_quality_delivers_reports_until_stopped() {
+    let cam = open().await;
+    let (callback, reports) = recorder();
+    let watch = method(
+        &cam,
+        "watchQuality",
+        &[callback, json(r#"{"region":"id_card"}"#)],
+    )
+    .unwrap();
+    for _ in 0..100 {
+        if reports.length() >= 3 {
+            break;
+        }
+        sleep(30.0).await;
+    }
+    assert!(reports.length() >= 3, "got {}", reports.length());
+    assert!(reports
+        .iter()
+        .all(|r| get(&r, "ok").as_bool() == Some(true)));
+    method(&watch, "stop", &[]).unwrap();
+    sleep(100.0).await;
+    let after = reports.length();
+    sleep(300.0).await;
+    assert_eq!(reports.length(), after, "no report after stop()");
+    let e = method(&cam, "watchQuality", &[JsValue::from(3)]).unwrap_err();
+    assert_eq!(text(&e, "code"), "invalid_input");
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn auto_capture_resolves_on_steady_good_frames_and_times_out_or_aborts_otherwise() {
+    let cam = open().await;
+    let (on_quality, seen) = recorder();
+    let o = json(r#"{"steadyFrames":3,"region":"id_card","maxEdge":1000}"#);
+    with(&o, "onQuality", &on_quality);
+    let blob = await_method(&cam, "autoCapture", &[o]).await.unwrap();
+    assert_eq!(text(&blob, "type"), "image/jpeg");
+    assert_eq!(bitmap_size(&blob).await, (1000.0, 563.0));
+    assert!(seen.length() >= 3);
+    let e = await_method(
+        &cam,
+        "autoCapture",
+        &[json(
+            r#"{"thresholds":{"minSharpness":1e9},"timeoutMs":400}"#,
+        )],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("timeout".into(), "capture".into())
+    );
+    let controller = web_sys::AbortController::new().unwrap();
+    let o = json(r#"{"thresholds":{"minSharpness":1e9}}"#);
+    with(&o, "signal", &controller.signal());
+    let pending: Promise = method(&cam, "autoCapture", &[o])
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    sleep(100.0).await;
+    controller.abort();
+    let e = JsFuture::from(pending).await.unwrap_err();
+    assert_eq!(text(&e, "code"), "aborted");
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn open_refuses_what_is_not_a_video_element_and_bad_options() {
+    let e = err(Camera::open(JsValue::from_str("video"), None)).await;
+    assert_eq!(text(&e, "code"), "invalid_input");
+    let e = err(Camera::open(
+        video(),
+        Some(json(r#"{"facing":"back"}"#).unchecked_into()),
+    ))
+    .await;
+    assert!(text(&e, "message").contains("facing"));
+    let e = err(Camera::open(
+        video(),
+        Some(json(r#"{"zoom":2}"#).unchecked_into()),
+    ))
+    .await;
+    assert!(text(&e, "message").contains("unknown option 'zoom'"));
+    let list = ok(Camera::list()).await;
+    assert!(Array::from(&list).length() >= 1);
+}
+
+#[wasm_bindgen_test]
+async fn prepare_file_applies_exif_rotation_and_passes_small_files_unchanged() {
+    let rotated = sample("id_document.jpg?width=1000&height=630&exif_orientation=6").await;
+    let out = ok(id360_flow::prepare_file(rotated.clone().into(), None)).await;
+    assert_eq!(text(&out, "type"), "image/jpeg");
+    assert_eq!(
+        bitmap_size(&out).await,
+        (630.0, 1000.0),
+        "upright: the rotation is in the pixels now"
+    );
+    assert!(!Object::is(&out, &rotated));
+    let plain = sample("id_document.png?width=800&height=500").await;
+    let same = ok(id360_flow::prepare_file(plain.clone().into(), None)).await;
+    assert!(Object::is(&same, &plain), "nothing to do: the same Blob");
+    let big = sample("id_document.jpg?width=3000&height=1890").await;
+    let resized = ok(id360_flow::prepare_file(
+        big.into(),
+        Some(json(r#"{"maxEdge":1600}"#).unchecked_into()),
+    ))
+    .await;
+    assert_eq!(bitmap_size(&resized).await, (1600.0, 1008.0));
+    let pdf = blob_of(b"%PDF-1.7\n%%EOF\n");
+    assert!(Object::is(
+        &ok(id360_flow::prepare_file(pdf.clone().into(), None)).await,
+        &pdf
+    ));
+    for (bad, code) in [
+        (blob_of(b"GIF89a\x01\x00"), "unsupported_format"),
+        (blob_of(b""), "invalid_input"),
+    ] {
+        assert_eq!(
+            text(
+                &err(id360_flow::prepare_file(bad.into(), None)).await,
+                "code"
+            ),
+            code
+        );
+    }
+    assert_eq!(
+        text(
+            &err(id360_flow::prepare_file(JsValue::from(5), None)).await,
+            "code"
+        ),
+        "invalid_input"
+    );
+}
+
+#[wasm_bindgen_test]
+fn guide_rects_follow_the_document_aspect() {
+    let g = id360_flow::guide_rect(JsValue::from_str("id_card"), 1280.0, 720.0, None).unwrap();
+    assert!((num(&g, "width") / num(&g, "height") - 1.585).abs() < 0.01);
+    assert_eq!(get(&g, "ellipse").as_bool(), Some(false));
+    let s = id360_flow::guide_rect(JsValue::from_str("selfie"), 720.0, 1280.0, Some(0.1)).unwrap();
+    assert_eq!(get(&s, "ellipse").as_bool(), Some(true));
+    assert!(id360_flow::guide_rect(JsValue::from_str("poster"), 1.0, 1.0, None).is_err());
+    assert!(id360_flow::guide_rect(JsValue::from_str("id_card"), 0.0, 1.0, None).is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_analyzer_checks_frames_you_already_have() {
+    let mut a = id360_flow::QualityAnalyzer::new(None).unwrap();
+    let flat = js_sys::Uint8Array::new_with_length(640 * 480);
+    flat.fill(128, 0, 640 * 480);
+    let r = a.analyze_grey(&flat, 640, 480, Some(1920)).unwrap();
+    let reasons: Vec<String> = Array::from(&get(&r, "reasons"))
+        .iter()
+        .map(|r| r.as_string().unwrap())
+        .collect();
+    assert_eq!(reasons, ["low_contrast", "blurry"]);
+    let e = a.analyze_grey(&flat, 641, 480, None).unwrap_err();
+    assert_eq!(text(&e, "code"), "invalid_input");
+}
