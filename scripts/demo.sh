@@ -3,6 +3,6 @@
 # For now the demo is the sandbox itself (the demo page comes with the www-demo issue).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
 exec cargo run --release --locked -p id360-sandbox -- "$@"

@@ -4,8 +4,9 @@
 #   - the wasm32-unknown-unknown target
 #   - wasm-bindgen-cli at exactly the version pinned in Cargo.toml / Cargo.lock
 #   - wasm-pack
-#   - Debian's chromium + chromium-driver (headless browser tests) and binaryen (wasm-opt)
-#   - the Node packages of the browser/end-to-end tests (npm ci)
+#   - Debian's chromium + chromium-driver (headless browser tests)
+#   - the Node packages (npm ci): playwright-core, and binaryen, whose wasm-opt the scripts
+#     put first on PATH (Debian's binaryen 108 cannot read what wasm-bindgen 0.2.130 emits)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +27,14 @@ fi
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
-command -v wasm-opt >/dev/null 2>&1 || need_apt+=(binaryen)
+
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  log "chromium, chromedriver, wasm-opt: present"
+  log "chromium, chromedriver: present"
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" = "$WB_VERSION" ] \

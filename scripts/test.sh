@@ -2,7 +2,7 @@
 # The one command that runs every test (README, .ci/run). Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
 
@@ -62,3 +62,8 @@ WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/target/test-webdriver/denied.json" \
 
 step "node tests (wasm-pack test --node: the fetch path)"
 wasm-pack test --node -- --locked --test node
+
+step "quality kernels in wasm: scalar, then simd128 (against a reference implementation)"
+wasm-pack test --node -- --locked --test quality_kernels
+RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/simd \
+  wasm-pack test --node -- --locked --test quality_kernels

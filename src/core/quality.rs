@@ -215,7 +215,8 @@ pub fn judge(mut report: QualityReport, config: &QualityConfig) -> QualityReport
     report
 }
 
-/// Sums f×f blocks of the region into `blocks` (as block sums) and counts clipped pixels.
+/// Sums f×f blocks of the region into `blocks` (as block sums) and counts clipped pixels, in
+/// one pass over the region's rows.
 #[allow(clippy::too_many_arguments)]
 fn block_pass(
     grey: &[u8],
@@ -228,66 +229,28 @@ fn block_pass(
     blocks: &mut [f32],
 ) -> Option<usize> {
     let mut clipped = 0usize;
-    // Glare over the whole region, at full resolution.
-    for y in r.y..r.y + r.height {
-        let start = y * stride + r.x;
+    let used = bw * f;
+    for ry in 0..r.height {
+        let start = (r.y + ry) * stride + r.x;
         let row = grey.get(start..start + r.width)?;
-        clipped += count_at_least(row, glare_level);
-    }
-    for by in 0..bh {
-        let out = blocks.get_mut(by * bw..(by + 1) * bw)?;
-        for dy in 0..f {
-            let start = (r.y + by * f + dy) * stride + r.x;
-            let row = grey.get(start..start + bw * f)?;
-            if f == 1 {
-                for (o, p) in out.iter_mut().zip(row) {
-                    *o += f32::from(*p);
-                }
-            } else {
-                for (o, chunk) in out.iter_mut().zip(row.chunks_exact(f)) {
-                    *o += chunk.iter().map(|p| u32::from(*p)).sum::<u32>() as f32;
-                }
-            }
+        let by = ry / f;
+        if by < bh {
+            let out = blocks.get_mut(by * bw..(by + 1) * bw)?;
+            let (head, tail) = row.split_at_checked(used)?;
+            clipped += kernels::accumulate(out, head, f, glare_level);
+            clipped += kernels::count_at_least(tail, glare_level);
+        } else {
+            clipped += kernels::count_at_least(row, glare_level);
         }
     }
     Some(clipped)
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn count_at_least(row: &[u8], level: u8) -> usize {
-    use core::arch::wasm32::*;
-    let threshold = u8x16_splat(level);
-    let mut count = 0usize;
-    let chunks = row.chunks_exact(16);
-    let rest = chunks.remainder();
-    for c in chunks {
-        let Ok(b) = <[u8; 16]>::try_from(c) else {
-            continue;
-        };
-        let v = u8x16(
-            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-            b[14], b[15],
-        );
-        // u8x16_ge gives 0xFF lanes; bitmask has one bit per lane.
-        count += u8x16_bitmask(u8x16_ge(v, threshold)).count_ones() as usize;
-    }
-    count + rest.iter().filter(|p| **p >= level).count()
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn count_at_least(row: &[u8], level: u8) -> usize {
-    row.iter().filter(|p| **p >= level).count()
-}
-
 fn sums(values: &[f32]) -> (f64, f64) {
     let mut s = 0.0f64;
     let mut q = 0.0f64;
-    for row in values.chunks(1024) {
-        let (mut rs, mut rq) = (0.0f32, 0.0f32);
-        for v in row {
-            rs += v;
-            rq += v * v;
-        }
+    for chunk in values.chunks(1024) {
+        let (rs, rq) = kernels::sum_and_squares(chunk);
         s += f64::from(rs);
         q += f64::from(rq);
     }
@@ -306,57 +269,11 @@ fn laplacian(b: &[f32], w: usize, h: usize) -> (f64, f64, f64) {
         ) else {
             continue;
         };
-        let (rs, rq) = laplacian_row(up, mid, down);
+        let (rs, rq) = kernels::laplacian_row(up, mid, down);
         s += f64::from(rs);
         q += f64::from(rq);
     }
     (s, q, ((w - 2) * (h - 2)) as f64)
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn laplacian_row(up: &[f32], mid: &[f32], down: &[f32]) -> (f32, f32) {
-    use core::arch::wasm32::*;
-    let w = mid.len();
-    let four = f32x4_splat(4.0);
-    let mut vs = f32x4_splat(0.0);
-    let mut vq = f32x4_splat(0.0);
-    let mut x = 1;
-    let load = |s: &[f32], i: usize| -> Option<v128> {
-        let c: [f32; 4] = s.get(i..i + 4)?.try_into().ok()?;
-        Some(f32x4(c[0], c[1], c[2], c[3]))
-    };
-    while x + 4 < w {
-        if let (Some(c), Some(l), Some(r), Some(u), Some(d)) = (
-            load(mid, x),
-            load(mid, x - 1),
-            load(mid, x + 1),
-            load(up, x),
-            load(down, x),
-        ) {
-            let lap = f32x4_sub(
-                f32x4_mul(c, four),
-                f32x4_add(f32x4_add(l, r), f32x4_add(u, d)),
-            );
-            vs = f32x4_add(vs, lap);
-            vq = f32x4_add(vq, f32x4_mul(lap, lap));
-        }
-        x += 4;
-    }
-    let mut s = f32x4_extract_lane::<0>(vs)
-        + f32x4_extract_lane::<1>(vs)
-        + f32x4_extract_lane::<2>(vs)
-        + f32x4_extract_lane::<3>(vs);
-    let mut q = f32x4_extract_lane::<0>(vq)
-        + f32x4_extract_lane::<1>(vq)
-        + f32x4_extract_lane::<2>(vq)
-        + f32x4_extract_lane::<3>(vq);
-    while x < w - 1 {
-        let lap = lap_at(up, mid, down, x);
-        s += lap;
-        q += lap * lap;
-        x += 1;
-    }
-    (s, q)
 }
 
 fn lap_at(up: &[f32], mid: &[f32], down: &[f32], x: usize) -> f32 {
@@ -364,16 +281,222 @@ fn lap_at(up: &[f32], mid: &[f32], down: &[f32], x: usize) -> f32 {
     4.0 * g(mid, x) - g(mid, x - 1) - g(mid, x + 1) - g(up, x) - g(down, x)
 }
 
+/// The inner loops, in scalar Rust (any target, and wasm without simd128).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn laplacian_row(up: &[f32], mid: &[f32], down: &[f32]) -> (f32, f32) {
-    let w = mid.len();
-    let (mut s, mut q) = (0.0f32, 0.0f32);
-    for x in 1..w - 1 {
-        let lap = lap_at(up, mid, down, x);
-        s += lap;
-        q += lap * lap;
+mod kernels {
+    /// Adds each f-pixel group of `row` into `out` and counts pixels ≥ `level`.
+    pub fn accumulate(out: &mut [f32], row: &[u8], f: usize, level: u8) -> usize {
+        let mut clipped = 0;
+        for (o, group) in out.iter_mut().zip(row.chunks_exact(f)) {
+            let mut sum = 0u32;
+            for p in group {
+                sum += u32::from(*p);
+                clipped += usize::from(*p >= level);
+            }
+            *o += sum as f32;
+        }
+        clipped
     }
-    (s, q)
+
+    pub fn count_at_least(row: &[u8], level: u8) -> usize {
+        row.iter().filter(|p| **p >= level).count()
+    }
+
+    pub fn sum_and_squares(values: &[f32]) -> (f32, f32) {
+        values
+            .iter()
+            .fold((0.0, 0.0), |(s, q), v| (s + v, q + v * v))
+    }
+
+    pub fn laplacian_row(up: &[f32], mid: &[f32], down: &[f32]) -> (f32, f32) {
+        let (mut s, mut q) = (0.0f32, 0.0f32);
+        for x in 1..mid.len() - 1 {
+            let lap = super::lap_at(up, mid, down, x);
+            s += lap;
+            q += lap * lap;
+        }
+        (s, q)
+    }
+}
+
+/// The inner loops with wasm `simd128` (16 pixels or 4 floats per step).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod kernels {
+    use core::arch::wasm32::*;
+
+    #[inline(always)]
+    fn load_u8(bytes: &[u8; 16]) -> v128 {
+        // SAFETY: the reference guarantees 16 readable bytes; v128_load has no alignment need.
+        unsafe { v128_load(bytes.as_ptr().cast()) }
+    }
+
+    #[inline(always)]
+    fn load_f32(values: &[f32; 4]) -> v128 {
+        // SAFETY: 16 readable bytes, no alignment need.
+        unsafe { v128_load(values.as_ptr().cast()) }
+    }
+
+    #[inline(always)]
+    fn store_f32(values: &mut [f32; 4], v: v128) {
+        // SAFETY: 16 writable bytes, no alignment need.
+        unsafe { v128_store(values.as_mut_ptr().cast(), v) }
+    }
+
+    #[inline(always)]
+    fn add_into(out: &mut [f32], at: usize, v: v128) {
+        if let Some(slot) = out
+            .get_mut(at..at + 4)
+            .and_then(|s| <&mut [f32; 4]>::try_from(s).ok())
+        {
+            let sum = f32x4_add(load_f32(slot), v);
+            store_f32(slot, sum);
+        }
+    }
+
+    #[inline(always)]
+    fn clipped(v: v128, threshold: v128) -> usize {
+        u8x16_bitmask(u8x16_ge(v, threshold)).count_ones() as usize
+    }
+
+    pub fn count_at_least(row: &[u8], level: u8) -> usize {
+        let threshold = u8x16_splat(level);
+        let chunks = row.chunks_exact(16);
+        let rest = chunks.remainder();
+        let mut count = 0;
+        for c in chunks {
+            if let Ok(c) = <&[u8; 16]>::try_from(c) {
+                count += clipped(load_u8(c), threshold);
+            }
+        }
+        count + rest.iter().filter(|p| **p >= level).count()
+    }
+
+    /// Adds each f-pixel group of `row` into `out` and counts pixels ≥ `level`.
+    pub fn accumulate(out: &mut [f32], row: &[u8], f: usize, level: u8) -> usize {
+        let threshold = u8x16_splat(level);
+        let mut count = 0;
+        let mut done = 0; // pixels of `row` handled
+        if f == 1 || f == 2 {
+            for (i, c) in row.chunks_exact(16).enumerate() {
+                let Ok(c) = <&[u8; 16]>::try_from(c) else {
+                    break;
+                };
+                let v = load_u8(c);
+                count += clipped(v, threshold);
+                if f == 1 {
+                    let lo = u16x8_extend_low_u8x16(v);
+                    let hi = u16x8_extend_high_u8x16(v);
+                    let base = i * 16;
+                    add_into(out, base, f32x4_convert_u32x4(u32x4_extend_low_u16x8(lo)));
+                    add_into(
+                        out,
+                        base + 4,
+                        f32x4_convert_u32x4(u32x4_extend_high_u16x8(lo)),
+                    );
+                    add_into(
+                        out,
+                        base + 8,
+                        f32x4_convert_u32x4(u32x4_extend_low_u16x8(hi)),
+                    );
+                    add_into(
+                        out,
+                        base + 12,
+                        f32x4_convert_u32x4(u32x4_extend_high_u16x8(hi)),
+                    );
+                } else {
+                    let pairs = u16x8_extadd_pairwise_u8x16(v);
+                    let base = i * 8;
+                    add_into(
+                        out,
+                        base,
+                        f32x4_convert_u32x4(u32x4_extend_low_u16x8(pairs)),
+                    );
+                    add_into(
+                        out,
+                        base + 4,
+                        f32x4_convert_u32x4(u32x4_extend_high_u16x8(pairs)),
+                    );
+                }
+                done += 16;
+            }
+        }
+        // whatever is left (other f, or the row's tail) in scalar code
+        let first_block = done / f;
+        for (o, group) in out
+            .iter_mut()
+            .skip(first_block)
+            .zip(row.get(done..).unwrap_or(&[]).chunks_exact(f))
+        {
+            let mut sum = 0u32;
+            for p in group {
+                sum += u32::from(*p);
+                count += usize::from(*p >= level);
+            }
+            *o += sum as f32;
+        }
+        count
+    }
+
+    pub fn sum_and_squares(values: &[f32]) -> (f32, f32) {
+        let (mut vs, mut vq) = (f32x4_splat(0.0), f32x4_splat(0.0));
+        let chunks = values.chunks_exact(4);
+        let rest = chunks.remainder();
+        for c in chunks {
+            if let Ok(c) = <&[f32; 4]>::try_from(c) {
+                let v = load_f32(c);
+                vs = f32x4_add(vs, v);
+                vq = f32x4_add(vq, f32x4_mul(v, v));
+            }
+        }
+        let (s, q) = rest
+            .iter()
+            .fold((0.0f32, 0.0f32), |(s, q), v| (s + v, q + v * v));
+        (s + horizontal(vs), q + horizontal(vq))
+    }
+
+    fn horizontal(v: v128) -> f32 {
+        f32x4_extract_lane::<0>(v)
+            + f32x4_extract_lane::<1>(v)
+            + f32x4_extract_lane::<2>(v)
+            + f32x4_extract_lane::<3>(v)
+    }
+
+    pub fn laplacian_row(up: &[f32], mid: &[f32], down: &[f32]) -> (f32, f32) {
+        let w = mid.len();
+        let four = f32x4_splat(4.0);
+        let (mut vs, mut vq) = (f32x4_splat(0.0), f32x4_splat(0.0));
+        let at = |s: &[f32], i: usize| {
+            s.get(i..i + 4)
+                .and_then(|c| <&[f32; 4]>::try_from(c).ok())
+                .map(load_f32)
+        };
+        let mut x = 1;
+        while x + 4 < w {
+            if let (Some(c), Some(l), Some(r), Some(u), Some(d)) = (
+                at(mid, x),
+                at(mid, x - 1),
+                at(mid, x + 1),
+                at(up, x),
+                at(down, x),
+            ) {
+                let lap = f32x4_sub(
+                    f32x4_mul(c, four),
+                    f32x4_add(f32x4_add(l, r), f32x4_add(u, d)),
+                );
+                vs = f32x4_add(vs, lap);
+                vq = f32x4_add(vq, f32x4_mul(lap, lap));
+            }
+            x += 4;
+        }
+        let (mut s, mut q) = (horizontal(vs), horizontal(vq));
+        while x < w - 1 {
+            let lap = super::lap_at(up, mid, down, x);
+            s += lap;
+            q += lap * lap;
+            x += 1;
+        }
+        (s, q)
+    }
 }
 
 /// Converts RGBA pixels to grey (BT.601 luma, integer weights 77/150/29) into `out`.
