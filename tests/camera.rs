@@ -200,6 +200,27 @@ async fn auto_capture_resolves_on_steady_good_frames_and_times_out_or_aborts_oth
 }
 
 #[wasm_bindgen_test]
+async fn switching_camera_keeps_it_running_and_a_missing_torch_says_unsupported() {
+    let cam = open().await;
+    await_method(&cam, "switchTo", &[json(r#"{"facing":"user"}"#)])
+        .await
+        .unwrap();
+    assert_eq!(get(&cam, "active").as_bool(), Some(true));
+    assert_eq!(num(&cam, "width"), 1280.0);
+    let id = text(&cam, "deviceId");
+    let o = Object::new();
+    with(&o, "deviceId", &JsValue::from_str(&id));
+    await_method(&cam, "switchTo", &[o.into()]).await.unwrap();
+    assert_eq!(text(&cam, "deviceId"), id);
+    assert_eq!(get(&cam, "torchAvailable").as_bool(), Some(false));
+    let e = await_method(&cam, "setTorch", &[JsValue::TRUE])
+        .await
+        .unwrap_err();
+    assert_eq!(text(&e, "code"), "unsupported");
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn open_refuses_what_is_not_a_video_element_and_bad_options() {
     let e = err(Camera::open(JsValue::from_str("video"), None)).await;
     assert_eq!(text(&e, "code"), "invalid_input");
