@@ -67,3 +67,21 @@ step "quality kernels in wasm: scalar, then simd128 (against a reference impleme
 wasm-pack test --node -- --locked --test quality_kernels
 RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/simd \
   wasm-pack test --node -- --locked --test quality_kernels
+
+step "end-to-end: the demo page in Chromium against the demo server and a sandbox"
+wasm-pack build --release --target web --out-dir target/demo-pkg --no-pack . 2>&1 | grep -E "^(Error|error)" || true
+test -f target/demo-pkg/id360_flow_bg.wasm || { echo "the wasm package did not build"; exit 1; }
+cargo build -q -p id360-demo --locked
+E2E_SANDBOX_PORT=$((PORT + 1)); E2E_DEMO_PORT=$((PORT + 2))
+./target/debug/id360-sandbox --bind "127.0.0.1:${E2E_SANDBOX_PORT}" --verdict-delay-ms 300 --quiet >/dev/null &
+E2E_SANDBOX_PID=$!
+./target/debug/id360-demo --bind "127.0.0.1:${E2E_DEMO_PORT}" --id360-url "http://127.0.0.1:${E2E_SANDBOX_PORT}" >/dev/null &
+E2E_DEMO_PID=$!
+trap 'kill $SANDBOX_PID $E2E_SANDBOX_PID $E2E_DEMO_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  curl -fsS "http://127.0.0.1:${E2E_DEMO_PORT}/demo/stats" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+DEMO_URL="http://127.0.0.1:${E2E_DEMO_PORT}" SANDBOX_URL="http://127.0.0.1:${E2E_SANDBOX_PORT}" \
+  FAKE_CAMERA_Y4M="$PWD/target/fake-camera/card.y4m" SCREENSHOT_DIR="$PWD/target/e2e-screenshots" \
+  node --test www-demo/e2e/

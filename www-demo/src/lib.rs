@@ -1,0 +1,546 @@
+//! The demo's integrator server: creates enrollments with its token (which never leaves it),
+//! receives ID360's callbacks, pushes statuses to the page (Server-Sent Events), fetches the
+//! report after a final status and serves a summary, serves the page and the wasm package,
+//! and optionally proxies the flow endpoints on its own origin.
+#![deny(missing_docs)]
+
+pub mod id360;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use futures_util::stream::{self, Stream, StreamExt};
+use id360::Id360;
+use rand::Rng;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+use tokio::sync::broadcast;
+use tower_http::services::ServeDir;
+
+/// Everything the demo server is configured with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// ID360's base URL (the sandbox by default).
+    pub id360_url: String,
+    /// Application username.
+    pub username: String,
+    /// Application password.
+    pub password: String,
+    /// Process UUID enrollments are created in.
+    pub process: String,
+    /// URL this server is reached at (callbacks and "continue on another device" links).
+    pub public_url: String,
+    /// Serve `/api/1.0.0/enrollment/flow/` on this origin and tell the page to use it.
+    pub proxy: bool,
+    /// The page.
+    pub static_dir: PathBuf,
+    /// The built wasm package (served at `/pkg/`).
+    pub pkg_dir: PathBuf,
+    /// Keep-alive period of the token (ID360: every 13 minutes).
+    pub keep_alive: Duration,
+    /// How long to poll the report when no final callback comes.
+    pub report_poll_for: Duration,
+    /// The secret header value ID360 sends back with callbacks (random when None).
+    pub callback_secret: Option<String>,
+}
+
+/// What the page is told about one enrollment.
+#[derive(Debug, Clone)]
+struct Tracked {
+    status: String,
+    sequence: u64,
+    steps: Value,
+    result: Option<Value>,
+    fetching: bool,
+    events: broadcast::Sender<(String, Value)>,
+}
+
+/// Shared server state.
+pub struct Demo {
+    config: Config,
+    id360: Id360,
+    http: reqwest::Client,
+    callback_secret: String,
+    enrollments: Mutex<HashMap<u64, Tracked>>,
+}
+
+impl std::fmt::Debug for Demo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demo")
+            .field("id360", &self.id360)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_hex(n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect()
+}
+
+fn error(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
+    (status, Json(json!({"code": code, "detail": detail.into()}))).into_response()
+}
+
+const FINAL: [&str; 5] = ["OK", "KO", "FAILED", "CANCELED", "DISCONTINUED"];
+
+impl Demo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Tracked>> {
+        self.enrollments.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn page_base_url(&self) -> String {
+        if self.config.proxy {
+            self.config.public_url.clone()
+        } else {
+            self.id360.base.clone()
+        }
+    }
+}
+
+/// The report boiled down to what the page shows: verdict, reasons, identity.
+pub fn summarize(report: &Value) -> Value {
+    let problems: Vec<Value> = report
+        .get("status_codes")
+        .and_then(Value::as_array)
+        .map(|codes| {
+            codes
+                .iter()
+                .map(|c| {
+                    json!({
+                        "code": c.pointer("/status_code/code"),
+                        "message": c.pointer("/status_code/message"),
+                        "where": c.get("where"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let identity = report.get("identity").filter(|i| i.is_object()).map(|i| {
+        json!({
+            "name": i.get("name"),
+            "firstNames": i.get("first_names"),
+            "birthDate": i.get("birth_date"),
+            "gender": i.get("gender"),
+        })
+    });
+    json!({
+        "status": report.get("status"),
+        "reason": report.get("reason"),
+        "identity": identity,
+        "problems": problems,
+        "level": report.get("level"),
+    })
+}
+
+/// Starts the server on `addr`; returns the bound address.
+pub async fn start(
+    config: Config,
+    addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, Arc<Demo>, tokio::task::JoinHandle<()>)> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new());
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let mut config = config;
+    if config.public_url.is_empty() {
+        config.public_url = format!("http://{local}");
+    }
+    let demo = Arc::new(Demo {
+        id360: Id360::new(
+            http.clone(),
+            &config.id360_url,
+            &config.username,
+            &config.password,
+        ),
+        callback_secret: config
+            .callback_secret
+            .clone()
+            .unwrap_or_else(|| random_hex(32)),
+        http,
+        enrollments: Mutex::new(HashMap::new()),
+        config,
+    });
+    let keeper = Arc::clone(&demo);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(keeper.config.keep_alive);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            keeper.id360.keep_alive().await;
+        }
+    });
+    let app = router(Arc::clone(&demo));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((local, demo, task))
+}
+
+fn router(demo: Arc<Demo>) -> Router {
+    let static_dir = ServeDir::new(&demo.config.static_dir);
+    let pkg_dir = ServeDir::new(&demo.config.pkg_dir);
+    let mut app = Router::new()
+        .route("/demo/enrollments", post(create))
+        .route("/demo/enrollments/{id}", get(status))
+        .route("/demo/enrollments/{id}/events", get(events))
+        .route("/demo/enrollments/{id}/result", get(result))
+        .route("/demo/enrollments/{id}/finalized", post(finalized))
+        .route("/demo/callbacks", post(callback))
+        .route("/demo/qr", post(qr))
+        .route("/demo/stats", get(stats));
+    if demo.config.proxy {
+        app = app.route("/api/1.0.0/enrollment/flow/{*rest}", any(proxy));
+    }
+    app.nest_service("/pkg", pkg_dir)
+        .fallback_service(static_dir)
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(demo)
+}
+
+/// The CSP the README recommends, applied to everything the demo serves.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http: https:; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(self)"),
+    );
+    response
+}
+
+/// `POST /demo/enrollments` → `{ enrollmentId, apiKey, baseUrl }` (never the token).
+async fn create(State(demo): State<Arc<Demo>>) -> Response {
+    let callback = format!("{}/demo/callbacks", demo.config.public_url);
+    let body = json!({
+        "browser_callback_url": format!("{}/", demo.config.public_url),
+        "client_reference": format!("demo-{}", random_hex(8)),
+        "callback_endpoints": [{
+            "url": callback,
+            "on": [],
+            "headers": [{"name": "X-Demo-Secret", "value": demo.callback_secret}],
+        }],
+    });
+    let created = match demo
+        .id360
+        .create_enrollment(&demo.config.process, &body)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::BAD_GATEWAY, "id360_error", e.to_string()),
+    };
+    let (Some(id), Some(api_key)) = (
+        created.get("id").and_then(Value::as_u64),
+        created.get("api_key").and_then(Value::as_str),
+    ) else {
+        return error(
+            StatusCode::BAD_GATEWAY,
+            "id360_error",
+            "ID360's answer lacks id or api_key",
+        );
+    };
+    let (tx, _) = broadcast::channel(64);
+    demo.lock().insert(
+        id,
+        Tracked {
+            status: created
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("NEW")
+                .to_string(),
+            sequence: 0,
+            steps: Value::Null,
+            result: None,
+            fetching: false,
+            events: tx,
+        },
+    );
+    Json(json!({"enrollmentId": id, "apiKey": api_key, "baseUrl": demo.page_base_url()}))
+        .into_response()
+}
+
+/// `POST /demo/callbacks`: checks the secret header, drops stale callbacks (by `sequence`, as
+/// they may arrive out of order), and after a final status fetches the report.
+async fn callback(
+    State(demo): State<Arc<Demo>>,
+    headers: HeaderMap,
+    Json(payload): Json<Value>,
+) -> Response {
+    let given = headers
+        .get("x-demo-secret")
+        .map(HeaderValue::as_bytes)
+        .unwrap_or_default();
+    if !bool::from(given.ct_eq(demo.callback_secret.as_bytes())) {
+        return error(StatusCode::UNAUTHORIZED, "bad_secret", "unknown callback");
+    }
+    let Some(id) = payload.get("id").and_then(Value::as_u64) else {
+        return error(StatusCode::BAD_REQUEST, "bad_payload", "no id");
+    };
+    let status = payload
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let sequence = payload.get("sequence").and_then(Value::as_u64).unwrap_or(0);
+    let is_final = FINAL.contains(&status.as_str());
+    let fetch = {
+        let mut map = demo.lock();
+        let Some(t) = map.get_mut(&id) else {
+            return StatusCode::NO_CONTENT.into_response(); // not ours (or from before a restart)
+        };
+        // Callbacks may arrive out of order: apply one only if it is newer than the one applied,
+        // or if it is final while the known status is not; never replace a final status with
+        // an intermediate one.
+        let known_final = FINAL.contains(&t.status.as_str());
+        let apply = if known_final {
+            is_final && sequence > t.sequence
+        } else {
+            is_final || sequence > t.sequence
+        };
+        if apply {
+            t.sequence = sequence.max(t.sequence);
+            t.status = status.clone();
+            if let Some(steps) = payload.get("steps_status") {
+                t.steps = steps.clone();
+            }
+            let _ = t.events.send((
+                "status".into(),
+                json!({"status": t.status, "steps": t.steps}),
+            ));
+        }
+        let go = is_final && t.result.is_none() && !t.fetching;
+        if go {
+            t.fetching = true;
+        }
+        go
+    };
+    if fetch {
+        let demo = Arc::clone(&demo);
+        tokio::spawn(async move { fetch_report(&demo, id).await });
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn fetch_report(demo: &Demo, id: u64) {
+    for _ in 0..5 {
+        match demo.id360.report(id).await {
+            Ok(Some(report)) if report.get("draft") != Some(&Value::Bool(true)) => {
+                let summary = summarize(&report);
+                let mut map = demo.lock();
+                if let Some(t) = map.get_mut(&id) {
+                    if let Some(s) = summary.get("status").and_then(Value::as_str) {
+                        t.status = s.to_string();
+                    }
+                    t.result = Some(summary.clone());
+                    t.fetching = false;
+                    let _ = t.events.send(("result".into(), summary));
+                }
+                return;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+    if let Some(t) = demo.lock().get_mut(&id) {
+        t.fetching = false;
+    }
+}
+
+/// `POST /demo/enrollments/{id}/finalized`: the page finalized; if no final callback arrives
+/// (ID360 cannot reach this server, e.g. a laptop against preproduction), poll the report.
+async fn finalized(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
+    if !demo.lock().contains_key(&id) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "unknown_enrollment",
+            "not created by this server",
+        );
+    }
+    let demo = Arc::clone(&demo);
+    tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + demo.config.report_poll_for;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        while tokio::time::Instant::now() < deadline {
+            let waiting = demo
+                .lock()
+                .get(&id)
+                .is_some_and(|t| t.result.is_none() && !t.fetching);
+            if !waiting {
+                return;
+            }
+            if let Ok(Some(report)) = demo.id360.report(id).await {
+                let status = report
+                    .get("status")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if FINAL.contains(&status) {
+                    fetch_report(&demo, id).await;
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+    });
+    StatusCode::ACCEPTED.into_response()
+}
+
+/// `GET /demo/enrollments/{id}`: `{ status, steps, result }` as last known.
+async fn status(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
+    match demo.lock().get(&id) {
+        Some(t) => {
+            Json(json!({"status": t.status, "steps": t.steps, "result": t.result})).into_response()
+        }
+        None => error(
+            StatusCode::NOT_FOUND,
+            "unknown_enrollment",
+            "not created by this server",
+        ),
+    }
+}
+
+/// `GET /demo/enrollments/{id}/result`: the summary, 404 until it is known.
+async fn result(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
+    match demo.lock().get(&id).and_then(|t| t.result.clone()) {
+        Some(r) => Json(r).into_response(),
+        None => error(StatusCode::NOT_FOUND, "not_ready", "no verdict yet"),
+    }
+}
+
+/// `GET /demo/enrollments/{id}/events`: the current status (and result), then every change.
+async fn events(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
+    let (initial, rx) = {
+        let map = demo.lock();
+        let Some(t) = map.get(&id) else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "unknown_enrollment",
+                "not created by this server",
+            );
+        };
+        let mut initial = vec![(
+            "status".to_string(),
+            json!({"status": t.status, "steps": t.steps}),
+        )];
+        if let Some(r) = &t.result {
+            initial.push(("result".to_string(), r.clone()));
+        }
+        (initial, t.events.subscribe())
+    };
+    let live = stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(item) => return Some((item, rx)),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let all: std::pin::Pin<Box<dyn Stream<Item = (String, Value)> + Send>> =
+        Box::pin(stream::iter(initial).chain(live));
+    let sse = all.map(|(name, data)| {
+        Ok::<Event, Infallible>(Event::default().event(name).data(data.to_string()))
+    });
+    Sse::new(sse)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// `POST /demo/qr` with the text as body → an SVG QR code. A POST, so that a link carrying an
+/// api_key in its fragment never appears in a request line or a log.
+async fn qr(body: String) -> Response {
+    if body.is_empty() || body.len() > 1024 {
+        return error(StatusCode::BAD_REQUEST, "bad_text", "1 to 1024 bytes");
+    }
+    match qrcode::QrCode::new(body.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build();
+            (
+                [
+                    (header::CONTENT_TYPE, "image/svg+xml"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                svg,
+            )
+                .into_response()
+        }
+        Err(_) => error(StatusCode::BAD_REQUEST, "bad_text", "cannot encode"),
+    }
+}
+
+/// `GET /demo/stats`: how many times this server logged in (tests check it is once).
+async fn stats(State(demo): State<Arc<Demo>>) -> Json<Value> {
+    Json(json!({"logins": demo.id360.logins(), "enrollments": demo.lock().len()}))
+}
+
+/// Same-origin proxy of the flow endpoints: method, path, query, body and the three headers
+/// ID360 needs go through untouched; the api_key is never logged.
+async fn proxy(
+    State(demo): State<Arc<Demo>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let url = format!("{}{path}", demo.id360.base);
+    let Ok(method) = reqwest::Method::from_bytes(method.as_str().as_bytes()) else {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "bad_method",
+            "unsupported method",
+        );
+    };
+    let mut request = demo.http.request(method, url);
+    for name in ["x-api-key", "content-type", "accept", "content-length"] {
+        if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            request = request.header(name, v);
+        }
+    }
+    let request = request.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    match request.send().await {
+        Ok(r) => {
+            let status =
+                StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let mut out = Response::builder().status(status);
+            for name in ["content-type", "retry-after"] {
+                if let Some(v) = r.headers().get(name).and_then(|v| v.to_str().ok()) {
+                    out = out.header(name, v);
+                }
+            }
+            out.body(Body::from_stream(r.bytes_stream()))
+                .unwrap_or_else(|_| error(StatusCode::BAD_GATEWAY, "proxy_error", "bad answer"))
+        }
+        Err(_) => error(
+            StatusCode::BAD_GATEWAY,
+            "proxy_error",
+            "ID360 could not be reached",
+        ),
+    }
+}

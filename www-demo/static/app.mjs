@@ -1,0 +1,354 @@
+// The demo page: one enrollment from start to verdict with id360-flow. Its server holds the
+// token; this page only ever holds the enrollment's api_key.
+import init, { Id360Flow, Id360Error, Camera, prepareFile, guideRect } from '/pkg/id360_flow.js';
+import { t, setLang, lang } from './i18n.mjs';
+
+const $ = (id) => document.getElementById(id);
+const PAGES = { id_card: ['front', 'back'], residence_permit: ['front', 'back'], passport: ['page'] };
+const GUIDE = { id_card: 'id_card', residence_permit: 'id_card', passport: 'passport' };
+
+const state = {
+  enrollmentId: null, apiKey: null, baseUrl: null, flow: null, docType: 'id_card',
+  pages: [], selfie: null, slot: 0, camera: null, cameraFacing: null, watch: null, shot: null, abort: null,
+};
+
+function show(step) {
+  for (const s of document.querySelectorAll('.step')) s.hidden = s.id !== `step-${step}`;
+  const heading = document.querySelector(`#step-${step} h1, #step-${step} h2`);
+  heading?.focus();
+  document.body.dataset.step = step; // for tests and styling
+}
+
+function announce(text) { $('status').textContent = text; }
+
+function message(error) {
+  const code = error instanceof Id360Error ? error.code : null;
+  const known = code && t(`err.${code}`) !== `err.${code}`;
+  return known ? t(`err.${code}`) : t('err.other', { message: error?.message ?? String(error) });
+}
+
+function flow() {
+  if (!state.flow) {
+    state.flow = new Id360Flow({
+      apiKey: state.apiKey,
+      environment: { baseUrl: state.baseUrl },
+      onRetry: () => { $('upload-note').textContent = t('upload.retrying'); },
+    });
+  }
+  return state.flow;
+}
+
+// ---- start and hand-off ---------------------------------------------------------------
+
+async function start() {
+  $('start').disabled = true;
+  try {
+    const r = await fetch('/demo/enrollments', { method: 'POST' });
+    if (!r.ok) throw new Error((await r.json()).detail || `HTTP ${r.status}`);
+    const e = await r.json();
+    Object.assign(state, { enrollmentId: e.enrollmentId, apiKey: e.apiKey, baseUrl: e.baseUrl });
+    await showHandoff();
+    show('document');
+  } catch (e) {
+    alert(message(e));
+  } finally {
+    $('start').disabled = false;
+  }
+}
+
+async function showHandoff() {
+  // The api_key travels only in the fragment: never in a request line or a server log.
+  const link = `${location.origin}/#resume=${state.enrollmentId}.${state.apiKey}.${encodeURIComponent(state.baseUrl)}`;
+  $('handoff-link').value = link;
+  const r = await fetch('/demo/qr', { method: 'POST', body: link });
+  if (r.ok) $('qr').src = URL.createObjectURL(await r.blob());
+  $('qr').alt = t('handoff.title');
+}
+
+async function resume(fragment) {
+  const [id, key, base] = fragment.split('.');
+  history.replaceState(null, '', location.pathname); // the key leaves the address bar
+  Object.assign(state, { enrollmentId: Number(id), apiKey: key, baseUrl: decodeURIComponent(base || location.origin) });
+  await showHandoff();
+  try {
+    const info = await flow().enrollmentInfo();
+    const consent = info.raw && info.raw.consent;
+    if (consent && consent.accepted_cgu) {
+      await flow().selectRoute();
+      await flow().acceptTerms({ biometry: !!consent.accepted_biometry });
+      $('cgu').checked = true; $('biometry').checked = !!consent.accepted_biometry;
+    }
+  } catch (e) {
+    alert(message(e));
+  }
+  show('document');
+}
+
+// ---- document and consent --------------------------------------------------------------
+
+function chooseDocument() {
+  state.docType = document.querySelector('input[name=doc]:checked').value;
+  state.pages = [];
+  const consented = state.flow && state.flow.state.termsAccepted && state.flow.state.biometry;
+  if (consented) beginCapture(); else show('consent');
+}
+
+async function consent() {
+  const err = $('consent-error');
+  if (!$('cgu').checked || !$('biometry').checked) {
+    err.textContent = t('consent.needed'); err.hidden = false; return;
+  }
+  err.hidden = true;
+  $('consent-next').disabled = true;
+  try {
+    await flow().selectRoute();
+    await flow().acceptTerms({ biometry: true });
+    beginCapture();
+  } catch (e) {
+    err.textContent = message(e); err.hidden = false;
+  } finally {
+    $('consent-next').disabled = false;
+  }
+}
+
+// ---- capture ---------------------------------------------------------------------------
+
+function slots() { return [...PAGES[state.docType], 'selfie']; }
+
+function beginCapture() { state.slot = 0; show('capture'); openSlot(); }
+
+function slotTitle(slot) {
+  return t({ front: 'capture.front', back: 'capture.back', page: 'capture.page', selfie: 'capture.selfie' }[slot]);
+}
+
+async function openSlot() {
+  const slot = slots()[state.slot];
+  const selfie = slot === 'selfie';
+  $('capture-title').textContent = slotTitle(slot);
+  $('capture-title').focus();
+  showPreview(null);
+  $('camera-error').hidden = true;
+  $('hint').textContent = t(selfie ? 'hint.face' : 'hint.place');
+  const facing = selfie ? 'user' : 'environment';
+  try {
+    if (!state.camera) {
+      state.camera = await Camera.open($('video'), { facing });
+    } else if (state.cameraFacing !== facing) {
+      await state.camera.switchTo({ facing });
+    }
+    state.cameraFacing = facing;
+    $('viewer').classList.remove('no-camera');
+    placeGuide(selfie ? 'selfie' : GUIDE[state.docType]);
+    watchAndCapture(selfie ? 'selfie' : GUIDE[state.docType]);
+  } catch (e) {
+    cameraFailed(e);
+  }
+}
+
+function cameraFailed(e) {
+  state.camera = null;
+  $('viewer').classList.add('no-camera');
+  $('camera-error').textContent = message(e);
+  $('camera-error').hidden = false;
+  $('shoot').hidden = true;
+  $('guide').hidden = true;
+  $('hint').textContent = '';
+  document.querySelector('label[for=file]').focus?.();
+}
+
+function placeGuide(kind) {
+  const v = $('video'), cam = state.camera;
+  const box = v.getBoundingClientRect();
+  const g = guideRect(kind, cam.width, cam.height);
+  // the video is letterboxed (object-fit: contain): map video pixels to the element
+  const scale = Math.min(box.width / cam.width, box.height / cam.height);
+  const ox = (box.width - cam.width * scale) / 2, oy = (box.height - cam.height * scale) / 2;
+  const guide = $('guide');
+  guide.hidden = false;
+  guide.classList.toggle('ellipse', g.ellipse);
+  Object.assign(guide.style, {
+    left: `${ox + g.x * scale}px`, top: `${oy + g.y * scale}px`,
+    width: `${g.width * scale}px`, height: `${g.height * scale}px`,
+  });
+}
+
+function watchAndCapture(region) {
+  stopWatching();
+  $('shoot').hidden = false;
+  state.abort = new AbortController();
+  const selfie = region === 'selfie';
+  state.camera.autoCapture({
+    region, steadyFrames: 6, signal: state.abort.signal,
+    // a face is judged on light and sharpness only: it is not a document
+    thresholds: selfie ? { minContrast: 0.02, maxGlare: 0.05 } : undefined,
+    onQuality: (r) => {
+      $('guide').classList.toggle('good', r.ok);
+      $('hint').textContent = r.ok ? t('hint.good') : t(`hint.${r.reasons[0]}`);
+    },
+  }).then(showPreview, (e) => { if (!(e instanceof Id360Error && e.code === 'aborted')) cameraFailed(e); });
+}
+
+function stopWatching() { state.abort?.abort(); state.abort = null; }
+
+function showPreview(blob) {
+  state.shot = blob;
+  const img = $('preview');
+  if (img.src) URL.revokeObjectURL(img.src);
+  img.hidden = !blob;
+  $('live-actions').hidden = !!blob;
+  $('preview-actions').hidden = !blob;
+  if (blob) {
+    stopWatching();
+    img.src = URL.createObjectURL(blob);
+    img.alt = slotTitle(slots()[state.slot]);
+    $('hint').textContent = t('capture.check');
+    $('accept').focus();
+  }
+}
+
+async function shootNow() {
+  try { showPreview(await state.camera.capture()); } catch (e) { cameraFailed(e); }
+}
+
+async function fromFile(event) {
+  const file = event.target.files[0];
+  event.target.value = '';
+  if (!file) return;
+  try {
+    const ready = await prepareFile(file);
+    showPreview(ready);
+    if (ready.type === 'application/pdf' || ready.type.includes('heic')) $('preview').alt = file.name;
+  } catch (e) {
+    $('camera-error').textContent = message(e); $('camera-error').hidden = false;
+  }
+}
+
+function accept() {
+  const slot = slots()[state.slot];
+  if (slot === 'selfie') state.selfie = state.shot; else state.pages[state.slot] = state.shot;
+  state.shot = null;
+  state.slot += 1;
+  if (state.slot < slots().length) { openSlot(); return; }
+  state.camera?.stop();
+  state.camera = null;
+  upload();
+}
+
+function retake() {
+  const slot = slots()[state.slot];
+  showPreview(null);
+  if (state.camera) watchAndCapture(slot === 'selfie' ? 'selfie' : GUIDE[state.docType]);
+}
+
+// ---- upload, finalize, result ------------------------------------------------------------
+
+function bars() {
+  const box = $('bars');
+  box.replaceChildren();
+  const make = (id, label) => {
+    const l = document.createElement('label'); l.htmlFor = id; l.textContent = label;
+    const p = document.createElement('progress'); p.id = id; p.max = 1; p.value = 0;
+    box.append(l, p);
+  };
+  state.pages.forEach((_, i) => make(`bar-${i}`, t('upload.page', { n: i + 1 })));
+  make('bar-selfie', t('upload.selfie'));
+}
+
+async function upload() {
+  show('upload');
+  bars();
+  $('upload-error').hidden = true; $('upload-retry').hidden = true; $('upload-restart').hidden = true;
+  $('upload-note').textContent = '';
+  const sizes = [...state.pages, state.selfie].map((b) => b.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const docTotal = state.pages.reduce((a, b) => a + b.size, 0);
+  const onProgress = (p) => {
+    const bar = $(p.step === 'selfie' ? 'bar-selfie' : `bar-${p.page}`);
+    bar.value = p.total ? p.loaded / p.total : 1;
+    const done = p.step === 'selfie' ? docTotal + p.documentLoaded : p.documentLoaded;
+    $('overall').value = total ? done / total : 1;
+  };
+  try {
+    const f = flow();
+    await f.uploadIdDocument(state.pages, { onProgress });
+    await f.uploadSelfie(state.selfie, { onProgress });
+    await f.finalize();
+    $('overall').value = 1;
+    await fetch(`/demo/enrollments/${state.enrollmentId}/finalized`, { method: 'POST' });
+    waitForVerdict();
+  } catch (e) {
+    $('upload-error').textContent = message(e);
+    $('upload-error').hidden = false;
+    const retryable = e instanceof Id360Error && e.retryable;
+    $('upload-retry').hidden = !retryable;
+    $('upload-restart').hidden = false;
+    (retryable ? $('upload-retry') : $('upload-restart')).focus();
+  }
+}
+
+function waitForVerdict() {
+  show('result');
+  const events = new EventSource(`/demo/enrollments/${state.enrollmentId}/events`);
+  events.addEventListener('status', (e) => {
+    const s = JSON.parse(e.data);
+    $('live').textContent = t('wait.status', { status: s.status });
+  });
+  events.addEventListener('result', (e) => { events.close(); showResult(JSON.parse(e.data)); });
+}
+
+function showResult(r) {
+  $('result-title').textContent = t('result.title');
+  const ok = r.status === 'OK';
+  const text = $('verdict-text');
+  text.textContent = ok ? t('result.ok') : r.status === 'KO' ? t('result.ko') : t('result.failed');
+  text.className = `verdict ${ok ? 'ok' : 'ko'}`;
+  text.dataset.status = r.status;
+  $('identity').hidden = !(ok && r.identity);
+  if (r.identity) {
+    $('id-name').textContent = r.identity.name ?? '';
+    $('id-first').textContent = (r.identity.firstNames ?? []).join(' ');
+    $('id-birth').textContent = r.identity.birthDate ?? '';
+  }
+  const list = $('problems');
+  list.replaceChildren(...(r.problems ?? []).map((p) => {
+    const li = document.createElement('li'); li.textContent = p.message || p.code; li.dataset.code = p.code; return li;
+  }));
+  $('verdict').hidden = false;
+  $('live').textContent = '';
+  announce(text.textContent);
+  $('result-title').focus();
+}
+
+// ---- wiring ---------------------------------------------------------------------------------
+
+function wire() {
+  $('lang').addEventListener('click', () => {
+    setLang(lang() === 'fr' ? 'en' : 'fr');
+    $('lang').textContent = lang() === 'fr' ? 'EN' : 'FR';
+    $('lang').setAttribute('aria-label', lang() === 'fr' ? 'English' : 'Français');
+  });
+  $('start').addEventListener('click', start);
+  $('document-next').addEventListener('click', chooseDocument);
+  $('consent-next').addEventListener('click', consent);
+  $('shoot').addEventListener('click', shootNow);
+  $('file').addEventListener('change', fromFile);
+  $('accept').addEventListener('click', accept);
+  $('retake').addEventListener('click', retake);
+  $('upload-retry').addEventListener('click', upload); // accepted pages are not sent again
+  $('upload-restart').addEventListener('click', () => location.reload());
+  $('again').addEventListener('click', () => location.reload());
+  $('copy').addEventListener('click', async () => {
+    try { await navigator.clipboard.writeText($('handoff-link').value); announce(t('handoff.copied')); } catch { $('handoff-link').select(); }
+  });
+  window.addEventListener('resize', () => {
+    if (state.camera && !$('guide').hidden) placeGuide(slots()[state.slot] === 'selfie' ? 'selfie' : GUIDE[state.docType]);
+  });
+}
+
+await init();
+setLang(lang());
+$('lang').textContent = lang() === 'fr' ? 'EN' : 'FR';
+wire();
+const match = location.hash.match(/^#resume=(.+)$/);
+if (match) resume(match[1]); else show('start');
+document.body.dataset.ready = 'true';

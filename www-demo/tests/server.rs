@@ -1,0 +1,259 @@
+//! The demo server against an in-process sandbox: the token discipline ID360 demands, the
+//! callback checks, and the report summary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use id360_demo::{start, summarize, Config};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+struct Env {
+    sandbox: id360_sandbox::Running,
+    demo: String,
+    client: reqwest::Client,
+}
+
+async fn env(proxy: bool) -> Env {
+    let sandbox = id360_sandbox::start(
+        id360_sandbox::Config {
+            verdict_delay: Duration::from_millis(10),
+            ..Default::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let config = Config {
+        id360_url: sandbox.url(),
+        username: "demo-app".into(),
+        password: "demo-password".into(),
+        process: "0b1e5e1f-3f6a-4d8e-9c1a-000000000002".into(),
+        public_url: String::new(),
+        proxy,
+        static_dir: "static".into(),
+        pkg_dir: "pkg".into(),
+        keep_alive: Duration::from_millis(200),
+        report_poll_for: Duration::from_secs(10),
+        callback_secret: Some("s3cret".into()),
+    };
+    let (addr, _demo, _task) = start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    Env {
+        sandbox,
+        demo: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+    }
+}
+
+impl Env {
+    async fn create(&self) -> Value {
+        let r = self
+            .client
+            .post(format!("{}/demo/enrollments", self.demo))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+    async fn logins(&self) -> u64 {
+        let s: Value = self
+            .client
+            .get(format!("{}/demo/stats", self.demo))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        s["logins"].as_u64().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_server_logs_in_once_keeps_the_token_alive_and_logs_in_again_only_when_it_expired() {
+    let env = env(false).await;
+    for _ in 0..5 {
+        let e = env.create().await;
+        assert!(e["apiKey"].as_str().unwrap().len() == 32);
+        assert_eq!(e["baseUrl"], env.sandbox.url());
+        assert!(e.get("token").is_none());
+    }
+    assert_eq!(env.logins().await, 1, "one login for five enrollments");
+    // keep-alive runs every 200 ms here: 20 minutes of sandbox time pass in 4 steps, each
+    // shorter than the 15-minute lifetime, and the token survives them
+    for _ in 0..4 {
+        env.sandbox
+            .sandbox
+            .clock
+            .advance(Duration::from_secs(5 * 60));
+        tokio::time::sleep(Duration::from_millis(450)).await;
+    }
+    env.create().await;
+    assert_eq!(env.logins().await, 1, "whoami kept the token alive");
+    // now the token dies (16 minutes at once): the next call meets a 401 and logs in again
+    env.sandbox
+        .sandbox
+        .clock
+        .advance(Duration::from_secs(16 * 60));
+    env.create().await;
+    assert_eq!(env.logins().await, 2);
+}
+
+#[tokio::test]
+async fn callbacks_need_the_secret_and_stale_ones_are_ignored() {
+    let env = env(false).await;
+    let e = env.create().await;
+    let id = e["enrollmentId"].as_u64().unwrap();
+    let post = |secret: &'static str, body: Value| {
+        env.client
+            .post(format!("{}/demo/callbacks", env.demo))
+            .header("X-Demo-Secret", secret)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        post("wrong", json!({"id": id, "status": "OK", "sequence": 9}))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let r = env
+        .client
+        .post(format!("{}/demo/callbacks", env.demo))
+        .json(&json!({"id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "no secret header");
+    let r = env
+        .client
+        .get(format!("{}/demo/enrollments/{id}/result", env.demo))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "no verdict from a forged callback");
+}
+
+#[tokio::test]
+async fn a_real_flow_through_the_proxy_reaches_a_summary_via_the_sandbox_callbacks() {
+    let env = env(true).await;
+    let e = env.create().await;
+    let id = e["enrollmentId"].as_u64().unwrap();
+    let key = e["apiKey"].as_str().unwrap().to_string();
+    assert_eq!(e["baseUrl"], env.demo, "the page is told to use the proxy");
+    let flow = |path: &str| format!("{}/api/1.0.0/enrollment/flow/{path}", env.demo);
+    let send = |url: String, body: Vec<u8>| {
+        env.client
+            .post(url)
+            .header("x-api-key", &key)
+            .body(body)
+            .send()
+    };
+    let info: Value = env
+        .client
+        .get(flow("enrollment_info/"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["routes"][0]["id"], 275128);
+    assert_eq!(
+        send(flow("route/275128/select/"), vec![])
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        send(flow("consent/?accepted_cgu=true"), vec![])
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let card = id360_sandbox::samples::render(&id360_sandbox::samples::Sample {
+        png: false,
+        width: 640,
+        height: 404,
+        hints: Some(r#"{"name":"PROXY"}"#.into()),
+        pad_to: None,
+        exif_orientation: None,
+    })
+    .unwrap();
+    let r = send(
+        flow("document/id_document_image/?total_pages=1&uploaded_page=0"),
+        card,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = send(
+        flow("document/id_document_image/?total_pages=1&uploaded_page=0"),
+        b"GIF89a".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 415, "errors come through the proxy as they are");
+    assert_eq!(
+        send(flow("finalize_enrollment"), vec![])
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let mut summary = Value::Null;
+    for _ in 0..100 {
+        let r = env
+            .client
+            .get(format!("{}/demo/enrollments/{id}/result", env.demo))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            summary = r.json().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(summary["status"], "OK");
+    assert_eq!(summary["identity"]["name"], "PROXY");
+}
+
+#[test]
+fn the_summary_keeps_the_verdict_reasons_and_identity_only() {
+    let report = json!({
+        "status": "KO", "reason": "MDL_INPUT_INVALID", "level": "LOW",
+        "identity": null,
+        "status_codes": [{"status_code": {"code": "MDL_INPUT_INVALID", "message": "No MRZ"}, "where": "id_document"}],
+        "documents": {"identity_document": [{"files": [{"url": "http://x/file"}]}]},
+    });
+    let s = summarize(&report);
+    assert_eq!(s["problems"][0]["code"], "MDL_INPUT_INVALID");
+    assert_eq!(s["identity"], Value::Null);
+    assert!(s.get("documents").is_none(), "file URLs stay on the server");
+}
+
+#[tokio::test]
+async fn qr_codes_are_svg_and_bounded() {
+    let env = env(false).await;
+    let r = env
+        .client
+        .post(format!("{}/demo/qr", env.demo))
+        .body("http://127.0.0.1/#resume=1.abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().contains("<svg"));
+    let r = env
+        .client
+        .post(format!("{}/demo/qr", env.demo))
+        .body("x".repeat(2000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
