@@ -14,8 +14,9 @@ const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '
 
 const browsers = [];
 const seen = []; // every response body the pages received: the token must be in none
+const requested = []; // every URL the pages requested: an api_key must be in none
 
-async function launch({ camera }) {
+async function launch({ camera, url = DEMO }) {
   const args = [...BASE_ARGS, ...(camera
     ? ['--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${Y4M}`]
     : ['--deny-permission-prompts'])];
@@ -23,6 +24,7 @@ async function launch({ camera }) {
   browsers.push(browser);
   const context = await browser.newContext({ viewport: { width: 414, height: 860 }, locale: 'en-GB' });
   const page = await context.newPage();
+  page.on('request', (r) => requested.push(r.url()));
   page.on('response', async (r) => {
     const type = r.headers()['content-type'] || '';
     if (/json|text|javascript|svg|event-stream/.test(type)) {
@@ -30,7 +32,7 @@ async function launch({ camera }) {
     }
   });
   page.on('pageerror', (e) => seen.push({ url: 'pageerror', body: String(e) }));
-  await page.goto(DEMO);
+  await page.goto(url);
   await page.waitForSelector('body[data-ready=true]');
   return page;
 }
@@ -161,6 +163,23 @@ test('a network fault mid-upload is retried and every page arrives once', async 
   assert.equal(e.documents.selfie_image_upload.pages[0].uploads, 1);
   const stats = await sandbox('/_sandbox/stats');
   assert.ok(stats.faults_injected.upload >= 2, JSON.stringify(stats));
+});
+
+test('a second device resumes from the link, and the api_key is in no request line', async () => {
+  const first = await launch({ camera: false });
+  await first.click('#start');
+  await first.waitForSelector('#step-document:not([hidden])');
+  const link = await first.inputValue('#handoff-link');
+  const key = link.split('=')[1].split('.')[1];
+  assert.match(key, /^[0-9a-f]{32}$/);
+  assert.ok(await first.evaluate(() => document.getElementById('qr').complete && document.getElementById('qr').naturalWidth > 0), 'QR shown');
+  const second = await launch({ camera: false, url: link });
+  await second.waitForSelector('#step-document:not([hidden])');
+  assert.equal(new URL(second.url()).hash, '', 'the key left the address bar');
+  await second.click('#document-next');
+  await second.waitForSelector('#step-consent:not([hidden])');
+  assert.ok(requested.some((u) => u.includes('/enrollment/flow/enrollment_info/')), 'the second device used the flow');
+  for (const u of requested) assert.ok(!u.includes(key), `the api_key is in ${u}`);
 });
 
 test('the page is in French when asked, and the token never reaches it', async () => {

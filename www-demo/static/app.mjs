@@ -351,4 +351,8 @@ $('lang').textContent = lang() === 'fr' ? 'EN' : 'FR';
 wire();
 const match = location.hash.match(/^#resume=(.+)$/);
 if (match) resume(match[1]); else show('start');
+window.addEventListener('hashchange', () => {
+  const m = location.hash.match(/^#resume=(.+)$/);
+  if (m) { state.flow = null; resume(m[1]); }
+});
 document.body.dataset.ready = 'true';
