@@ -9,9 +9,8 @@ bash scripts/setup.sh
 
 DEMO_PORT="${DEMO_PORT:-8080}"
 SANDBOX_PORT="${SANDBOX_PORT:-8360}"
-echo "building the wasm package and the servers..."
-wasm-pack build --release --target web --out-dir target/demo-pkg --no-pack . >/dev/null 2>&1 \
-  || wasm-pack build --release --target web --out-dir target/demo-pkg --no-pack .
+echo "building the npm package and the servers..."
+SKIP_SETUP=1 bash scripts/build-pkg.sh
 cargo build -q --release --locked -p id360-sandbox -p id360-demo
 
 pids=()

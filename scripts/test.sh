@@ -68,9 +68,11 @@ wasm-pack test --node -- --locked --test quality_kernels
 RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/simd \
   wasm-pack test --node -- --locked --test quality_kernels
 
+step "the npm package (scripts/build-pkg.sh: size budget) and its consumers"
+SKIP_SETUP=1 bash scripts/build-pkg.sh
+SANDBOX_URL="$ID360_SANDBOX_URL" node --test tests/consumers/
+
 step "end-to-end: the demo page in Chromium against the demo server and a sandbox"
-wasm-pack build --release --target web --out-dir target/demo-pkg --no-pack . 2>&1 | grep -E "^(Error|error)" || true
-test -f target/demo-pkg/id360_flow_bg.wasm || { echo "the wasm package did not build"; exit 1; }
 cargo build -q -p id360-demo --locked
 E2E_SANDBOX_PORT=$((PORT + 1)); E2E_DEMO_PORT=$((PORT + 2))
 ./target/debug/id360-sandbox --bind "127.0.0.1:${E2E_SANDBOX_PORT}" --verdict-delay-ms 300 --quiet >/dev/null &

@@ -45,7 +45,7 @@ struct Args {
     #[arg(long, default_value = "www-demo/static")]
     static_dir: PathBuf,
     /// The built wasm package's folder.
-    #[arg(long, default_value = "target/demo-pkg")]
+    #[arg(long, default_value = "target/npm/id360-flow")]
     pkg_dir: PathBuf,
     /// Token keep-alive period in seconds (ID360: 13 minutes).
     #[arg(long, default_value_t = 780)]

@@ -1,6 +1,6 @@
 // The demo page: one enrollment from start to verdict with id360-flow. Its server holds the
 // token; this page only ever holds the enrollment's api_key.
-import init, { Id360Flow, Id360Error, Camera, prepareFile, guideRect } from '/pkg/id360_flow.js';
+import init, { Id360Flow, Id360Error, Camera, prepareFile, guideRect } from '/pkg/index.js';
 import { t, setLang, lang } from './i18n.mjs';
 
 const $ = (id) => document.getElementById(id);

@@ -1,0 +1,11 @@
+export * from './id360_flow.js';
+import type { InitInput, InitOutput } from './id360_flow.js';
+
+/** Whether this engine runs wasm SIMD (the faster quality checks). */
+export function simdSupported(): boolean;
+
+/**
+ * Loads the WebAssembly module. With no argument, the right .wasm next to this module; or pass
+ * `{ module_or_path }`: a URL, a Response, bytes or a compiled `WebAssembly.Module`.
+ */
+export default function init(input?: { module_or_path: InitInput | Promise<InitInput> }): Promise<InitOutput>;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the publishable npm package into target/npm/id360-flow (and its tarball), from the
+# release wasm (scalar and simd128 builds) and pkg-template/. Prints the sizes and fails when
+# what a browser downloads (entry + JS glue + the larger .wasm) exceeds 90 KB gzipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+[ "${SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh >/dev/null
+
+BUDGET_GZ=90000  # 90 KB
+OUT=target/npm/id360-flow
+BUILD=target/pkg-build
+VERSION=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)
+FEATURES="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types"
+
+variant() { # $1 name, $2 RUSTFLAGS, $3 extra wasm-opt flags
+  RUSTFLAGS="$2" CARGO_TARGET_DIR="$BUILD/$1" cargo build -q --release --locked --target wasm32-unknown-unknown -p id360-flow
+  rm -rf "$BUILD/out-$1"
+  wasm-bindgen --target web --out-dir "$BUILD/out-$1" "$BUILD/$1/wasm32-unknown-unknown/release/id360_flow.wasm"
+  # shellcheck disable=SC2086
+  wasm-opt -Oz --converge --strip-debug --strip-producers $FEATURES $3 \
+    "$BUILD/out-$1/id360_flow_bg.wasm" -o "$BUILD/out-$1/id360_flow_bg.wasm"
+}
+variant scalar "" ""
+variant simd "-C target-feature=+simd128" "--enable-simd"
+# Both builds need the same JS glue (same imports and exports); make sure of it.
+cmp -s "$BUILD/out-scalar/id360_flow.js" "$BUILD/out-simd/id360_flow.js" \
+  || { echo "the scalar and simd128 builds need different JS glue" >&2; exit 1; }
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+cp "$BUILD/out-scalar/id360_flow_bg.wasm" "$OUT/id360_flow_bg.wasm"
+cp "$BUILD/out-simd/id360_flow_bg.wasm" "$OUT/id360_flow_simd_bg.wasm"
+esbuild "$BUILD/out-scalar/id360_flow.js" --minify --format=esm --log-level=warning --outfile="$OUT/id360_flow.js"
+# Declarations: no `any` (wasm-bindgen types its raw exports with it), and no
+# [Symbol.dispose] (it needs TypeScript's esnext.disposable lib; the method stays at runtime).
+sed -e 's/\bany\b/unknown/g' -e '/\[Symbol\.dispose\]/d' "$BUILD/out-scalar/id360_flow.d.ts" > "$OUT/id360_flow.d.ts"
+cp pkg-template/index.js pkg-template/node.js pkg-template/index.d.ts pkg-template/node.d.ts \
+   pkg-template/README.md pkg-template/CHANGELOG.md pkg-template/LICENSE-MIT "$OUT/"
+node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync("pkg-template/package.json", "utf8"));
+  p.version = process.argv[1];
+  fs.writeFileSync(process.argv[2], JSON.stringify(p, null, 2) + "\n");
+' "$VERSION" "$OUT/package.json"
+
+gz() { gzip -9c "$1" | wc -c; }
+echo
+echo "id360-flow $VERSION package: $OUT"
+printf '  %-26s %9s %9s\n' file raw gzip
+for f in index.js id360_flow.js id360_flow_bg.wasm id360_flow_simd_bg.wasm; do
+  printf '  %-26s %9d %9d\n' "$f" "$(stat -c %s "$OUT/$f")" "$(gz "$OUT/$f")"
+done
+scalar=$(gz "$OUT/id360_flow_bg.wasm"); simd=$(gz "$OUT/id360_flow_simd_bg.wasm")
+wasm=$(( scalar > simd ? scalar : simd ))
+total=$(( $(gz "$OUT/index.js") + $(gz "$OUT/id360_flow.js") + wasm ))
+echo "  downloaded by a browser (entry + glue + one .wasm): $total bytes gzipped (budget $BUDGET_GZ)"
+( cd target/npm && npm pack ./id360-flow --silent >/dev/null && echo "  tarball: target/npm/$(ls -t id360-flow-*.tgz | head -n1)" )
+if [ "$total" -gt "$BUDGET_GZ" ]; then
+  echo "OVER BUDGET: $total > $BUDGET_GZ bytes gzipped" >&2
+  exit 1
+fi

@@ -1,0 +1,164 @@
+// The packed npm package (npm pack) in the places users put it: a plain page, a Vite 7 app, a
+// page under a strict CSP, Node (a flow through fetch), SSR-style imports without a DOM, and
+// TypeScript --strict. Needs target/npm/id360-flow-*.tgz (scripts/build-pkg.sh) and a sandbox
+// (SANDBOX_URL).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile, cp } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from '../../bench/serve.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const SANDBOX = process.env.SANDBOX_URL || 'http://127.0.0.1:8361';
+const WORK = join(ROOT, 'target/consumers');
+const BIN = join(ROOT, 'node_modules/.bin');
+let browser;
+const servers = [];
+
+const FLOW_JS = (from) => `
+import init, { Id360Flow, Id360Error, simdSupported } from '${from}';
+const sandbox = new URLSearchParams(location.search).get('sandbox');
+async function main() {
+  await init();
+  const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST',
+    body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
+  const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
+  const flow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox } });
+  await flow.run({ document: [card] });
+  let code = null;
+  try { await flow.finalize(); } catch (e) { code = e instanceof Id360Error ? e.code : 'not an Id360Error'; }
+  const admin = await (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json();
+  return { finalized: admin.finalize_count, secondFinalize: code, simd: simdSupported() };
+}
+main().then((r) => { window.__result = r; }, (e) => { window.__result = { error: String(e && e.message || e) }; });
+`;
+
+async function inBrowser(dir, headers = {}, page = 'index.html') {
+  const server = await serve(dir, headers);
+  servers.push(server);
+  const p = await browser.newPage();
+  const violations = [];
+  p.on('console', (m) => { if (/Content Security Policy|Refused/.test(m.text())) violations.push(m.text()); });
+  await p.goto(`http://127.0.0.1:${server.address().port}/${page}?sandbox=${encodeURIComponent(SANDBOX)}`);
+  await p.waitForFunction(() => window.__result, null, { timeout: 60000 });
+  const result = await p.evaluate(() => window.__result);
+  await p.close();
+  return { result, violations };
+}
+
+before(async () => {
+  const tarballs = (await readdir(join(ROOT, 'target/npm'))).filter((f) => f.endsWith('.tgz'));
+  assert.ok(tarballs.length, 'no tarball: run scripts/build-pkg.sh');
+  await rm(WORK, { recursive: true, force: true });
+  await mkdir(WORK, { recursive: true });
+  await writeFile(join(WORK, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(ROOT, 'target/npm', tarballs.sort().at(-1))], { cwd: WORK });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+});
+
+after(async () => { await browser?.close(); for (const s of servers) s.close(); });
+
+test('a plain page with <script type="module"> runs a flow against the sandbox', async () => {
+  const dir = join(WORK, 'plain');
+  await mkdir(dir, { recursive: true });
+  await cp(join(WORK, 'node_modules'), join(dir, 'node_modules'), { recursive: true });
+  await writeFile(join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+  await writeFile(join(dir, 'main.js'), FLOW_JS('./node_modules/id360-flow/index.js'));
+  const { result } = await inBrowser(dir);
+  assert.deepEqual(result, { finalized: 1, secondFinalize: 'out_of_order', simd: true });
+});
+
+test('under script-src \'self\' \'wasm-unsafe-eval\' (no unsafe-eval, no inline script) it still works', async () => {
+  const dir = join(WORK, 'plain');
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http://127.0.0.1:*";
+  const { result, violations } = await inBrowser(dir, { 'content-security-policy': csp });
+  assert.equal(result.finalized, 1, JSON.stringify(result));
+  assert.deepEqual(violations, []);
+});
+
+test('a Vite 7 production build finds the wasm without manual copying', async () => {
+  const dir = join(WORK, 'vite');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+  await writeFile(join(dir, 'main.js'), FLOW_JS('id360-flow'));
+  execFileSync(join(BIN, 'vite'), ['build', dir, '--logLevel', 'warn'], { cwd: WORK });
+  const assets = await readdir(join(dir, 'dist/assets'));
+  assert.ok(assets.some((a) => a.endsWith('.wasm')), assets.join(' '));
+  const { result } = await inBrowser(join(dir, 'dist'));
+  assert.deepEqual(result, { finalized: 1, secondFinalize: 'out_of_order', simd: true });
+});
+
+test('Node imports the package and runs a flow through fetch', async () => {
+  const script = `
+    import init, { Id360Flow } from 'id360-flow';
+    await init();
+    const sandbox = process.argv[1];
+    const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST', body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
+    const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
+    const flow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox } });
+    const progress = [];
+    await flow.run({ document: [card], onProgress: (p) => progress.push(p.loaded === p.total) });
+    const admin = await (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json();
+    console.log(JSON.stringify({ finalized: admin.finalize_count, progress }));
+  `;
+  const out = execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString();
+  assert.deepEqual(JSON.parse(out), { finalized: 1, progress: [true] });
+});
+
+test('importing touches no window, navigator or document (SSR)', async () => {
+  const script = `
+    for (const name of ['window', 'document', 'navigator', 'self', 'location']) {
+      Object.defineProperty(globalThis, name, { configurable: true, get() { throw new Error('touched ' + name + ' at import'); } });
+    }
+    const node = await import('id360-flow');
+    const browserEntry = await import('./node_modules/id360-flow/index.js');
+    console.log(typeof node.Id360Flow, typeof browserEntry.Camera, typeof node.default);
+  `;
+  const out = execFileSync('node', ['--input-type=module', '-e', script], { cwd: WORK }).toString().trim();
+  assert.equal(out, 'function function function');
+});
+
+test('the TypeScript declarations type-check a consumer under --strict and have no any', async () => {
+  const dts = ['index.d.ts', 'node.d.ts', 'id360_flow.d.ts'];
+  for (const f of dts) {
+    const text = await readFile(join(WORK, 'node_modules/id360-flow', f), 'utf8');
+    assert.ok(!/\bany\b/.test(text), `${f} mentions any`);
+  }
+  await writeFile(join(WORK, 'consumer.ts'), `
+    import init, { Id360Flow, Id360Error, Camera, prepareFile, guideRect, type Id360ErrorCode, type UploadProgress, type QualityReport } from 'id360-flow';
+    function explain(code: Id360ErrorCode): string {
+      switch (code) {
+        case 'invalid_input': case 'unsupported_format': case 'payload_too_large': case 'out_of_order':
+        case 'unauthorized': case 'not_found': case 'rate_limited': case 'server': case 'network':
+        case 'timeout': case 'aborted': case 'invalid_response': case 'permission_denied':
+        case 'no_camera': case 'camera_in_use': case 'insecure_context': case 'unsupported':
+          return code;
+        default: { const never: never = code; return never; }
+      }
+    }
+    export async function main(video: HTMLVideoElement, file: File): Promise<void> {
+      await init();
+      const flow = new Id360Flow({ apiKey: 'k', environment: { baseUrl: 'https://proxy.example' }, retries: 2 });
+      const info = await flow.enrollmentInfo();
+      const route: number = await flow.selectRoute(info.routes[0]?.id);
+      await flow.acceptTerms({ biometry: true });
+      const camera = await Camera.open(video, { facing: 'environment' });
+      const g = guideRect('id_card', camera.width, camera.height);
+      const blob: Blob = await camera.autoCapture({ region: 'id_card', onQuality: (r: QualityReport) => r.reasons });
+      const page = await prepareFile(file, { maxEdge: 1600 });
+      await flow.uploadIdDocument([blob, page], { onProgress: (p: UploadProgress) => p.documentLoaded / p.documentTotal });
+      try { await flow.finalize(); } catch (e) { if (e instanceof Id360Error) console.log(explain(e.code), e.status, route, g.width); }
+      // @ts-expect-error: an unknown code is not an Id360ErrorCode
+      explain('nope');
+      // @ts-expect-error: the api_key is required
+      new Id360Flow({ environment: 'production' });
+    }
+  `);
+  execFileSync(join(BIN, 'tsc'), ['--strict', '--noEmit', '--target', 'es2022', '--module', 'es2022', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', 'consumer.ts'], { cwd: WORK });
+});
