@@ -19,3 +19,14 @@ build target/bench-pkg/scalar "" ""
 build target/bench-pkg/simd "-C target-feature=+simd128" "--enable-simd"
 
 node bench/run-quality.mjs
+
+echo; echo "building the npm package (6. package size)..."
+SKIP_SETUP=1 bash scripts/build-pkg.sh
+
+cargo build -q --release --locked -p id360-sandbox
+PORT="${BENCH_SANDBOX_PORT:-8370}"
+./target/release/id360-sandbox --bind "127.0.0.1:${PORT}" --quiet --verdict-delay-ms 100 --max-stored-mb 2048 >/dev/null &
+SANDBOX_PID=$!
+trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:${PORT}/_sandbox/health" >/dev/null 2>&1 && break; sleep 0.2; done
+SANDBOX_URL="http://127.0.0.1:${PORT}" node bench/run-flow.mjs

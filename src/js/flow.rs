@@ -6,7 +6,7 @@ use super::options::{flow_options, Options};
 use crate::core::endpoint::{DocumentName, ID_DOCUMENT};
 use crate::core::info::{EnrollmentInfo, RawDocument, RawRoute};
 use crate::core::{check_page, Endpoints, FlowError, FlowState, Step};
-use crate::web::blob::{head, to_blob};
+use crate::web::blob::{heads, to_blob};
 use crate::web::http::{Call, Client};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
@@ -183,10 +183,9 @@ impl Inner {
             .borrow()
             .plan_upload(&document, pages.len())
             .map_err(|e| e.at(step))?;
-        // Every page is checked before any byte is sent.
-        let mut ready = Vec::with_capacity(pages.len());
-        for (i, original) in pages.into_iter().enumerate() {
-            let label = if total == 1 {
+        // Every page is checked before any byte is sent (their first bytes read in parallel).
+        let label = |i: usize| {
+            if total == 1 {
                 format!(
                     "The {}",
                     if step == Step::Selfie {
@@ -197,11 +196,18 @@ impl Inner {
                 )
             } else {
                 format!("Page {} of {}", i + 1, total)
-            };
-            let blob = to_blob(&original, &label).map_err(|e| e.at(step))?;
+            }
+        };
+        let blobs = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| to_blob(p, &label(i)).map_err(|e| e.at(step)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let firsts = heads(&blobs).await.map_err(|e| e.at(step))?;
+        let mut ready = Vec::with_capacity(blobs.len());
+        for (i, ((original, blob), first)) in pages.into_iter().zip(blobs).zip(firsts).enumerate() {
             let size = blob.size();
-            let first = head(&blob, &label).await.map_err(|e| e.at(step))?;
-            let format = check_page(size, &first, &label).map_err(|e| e.at(step))?;
+            let format = check_page(size, &first, &label(i)).map_err(|e| e.at(step))?;
             ready.push(ReadyPage {
                 original,
                 blob,

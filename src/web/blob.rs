@@ -38,19 +38,23 @@ pub fn to_blob(value: &JsValue, label: &str) -> Result<Blob, FlowError> {
     )))
 }
 
-/// The first bytes of a Blob (for format sniffing).
-pub async fn head(blob: &Blob, label: &str) -> Result<Vec<u8>, FlowError> {
-    let unreadable = || {
-        FlowError::invalid_input(format!(
-            "{label} could not be read (was the file removed?)."
-        ))
-    };
+/// The first bytes of each Blob, read in parallel (one wait, not one per page).
+pub async fn heads(blobs: &[Blob]) -> Result<Vec<Vec<u8>>, FlowError> {
+    let unreadable =
+        || FlowError::invalid_input("A page could not be read (was the file removed?).");
     let end = i32::try_from(SNIFF_LEN).unwrap_or(16);
-    let slice = blob
-        .slice_with_i32_and_i32(0, end)
-        .map_err(|_| unreadable())?;
-    let buffer = JsFuture::from(slice.array_buffer())
+    let reads = Array::new();
+    for blob in blobs {
+        let slice = blob
+            .slice_with_i32_and_i32(0, end)
+            .map_err(|_| unreadable())?;
+        reads.push(&slice.array_buffer());
+    }
+    let buffers = JsFuture::from(js_sys::Promise::all(&reads))
         .await
         .map_err(|_| unreadable())?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    Ok(Array::from(&buffers)
+        .iter()
+        .map(|b| Uint8Array::new(&b).to_vec())
+        .collect())
 }

@@ -1,0 +1,131 @@
+// Runs in the page: uploads and whole flows through id360-flow against the same requests made
+// by hand with fetch / XMLHttpRequest, interleaved, against the sandbox (?sandbox=...).
+import init, { Id360Flow, prepareFile } from '../target/npm/id360-flow/index.js';
+
+const sandbox = new URLSearchParams(location.search).get('sandbox');
+const rounds = Number(new URLSearchParams(location.search).get('rounds') || 15);
+const NO_SELFIE = '0b1e5e1f-3f6a-4d8e-9c1a-000000000002';
+const DEFAULT = '0b1e5e1f-3f6a-4d8e-9c1a-000000000001';
+const flowBase = `${sandbox}/api/1.0.0/enrollment/flow/`;
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+const j = async (r) => (await r).json();
+
+async function enrollment(process) {
+  return j(fetch(`${sandbox}/_sandbox/enrollments`, { method: 'POST', body: JSON.stringify({ process }) }));
+}
+async function sample(query) {
+  return (await fetch(`${sandbox}/_sandbox/samples/${query}`)).blob();
+}
+function rawFetch(url, key, body, method = 'POST', extra = {}) {
+  return fetch(url, { method, body, headers: { 'x-api-key': key, ...extra } }).then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r; });
+}
+function rawXhr(url, key, body, onProgress) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open('POST', url);
+    x.setRequestHeader('x-api-key', key);
+    x.setRequestHeader('content-type', 'image/jpeg');
+    x.upload.onprogress = (e) => onProgress(e.loaded, e.total);
+    x.onload = () => (x.status < 300 ? resolve() : reject(new Error(`HTTP ${x.status}`)));
+    x.onerror = () => reject(new Error('network'));
+    x.send(body);
+  });
+}
+
+async function uploads(wasm) {
+  const e = await enrollment(NO_SELFIE);
+  const key = e.api_key;
+  const page = await sample('id_document.jpg?width=1200&height=756&pad_to=9000000');
+  const flow = new Id360Flow({ apiKey: key, environment: { baseUrl: sandbox }, retries: 0 });
+  await flow.selectRoute();
+  await flow.acceptTerms();
+  const url = `${flowBase}document/id_document_image/?total_pages=1&uploaded_page=0`;
+  let progressEvents = 0;
+  const onProgress = () => { progressEvents += 1; };
+  // A fresh Blob handle each time (slice() copies nothing), so the library does not skip a
+  // page it already sent.
+  const impl = {
+    'raw fetch': () => rawFetch(url, key, page.slice(), 'POST', { 'content-type': 'image/jpeg' }),
+    'library (fetch, no progress)': () => flow.uploadIdDocument([page.slice()]),
+    'raw XMLHttpRequest': () => rawXhr(url, key, page.slice(), onProgress),
+    'library (XHR, with progress)': () => flow.uploadIdDocument([page.slice()], { onProgress }),
+  };
+  for (const f of Object.values(impl)) await f(); // warm-up
+  const times = Object.fromEntries(Object.keys(impl).map((k) => [k, []]));
+  const entries = Object.entries(impl);
+  for (let r = 0; r < rounds; r++) {
+    // rotate the order every round, so no implementation always goes first
+    for (let i = 0; i < entries.length; i++) {
+      const [name, f] = entries[(i + r) % entries.length];
+      const t0 = performance.now();
+      await f();
+      times[name].push(performance.now() - t0);
+    }
+  }
+  // memory: ten more 9 MB uploads through the library
+  const memBefore = wasm.memory.buffer.byteLength;
+  const heapBefore = performance.memory ? performance.memory.usedJSHeapSize : null;
+  for (let i = 0; i < 10; i++) await flow.uploadIdDocument([page.slice()], { onProgress });
+  const memAfter = wasm.memory.buffer.byteLength;
+  const heapAfter = performance.memory ? performance.memory.usedJSHeapSize : null;
+  return {
+    pageBytes: page.size,
+    medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])),
+    memory: { wasmBefore: memBefore, wasmAfter: memAfter, heapBefore, heapAfter },
+    progressEvents,
+  };
+}
+
+async function wholeFlows() {
+  const pages = [await sample('id_document.jpg?width=1000&height=630&pad_to=1000000'), await sample('id_document.jpg?width=1000&height=630&pad_to=1000000')];
+  const selfie = await sample('selfie.jpg?pad_to=1000000');
+  const byHand = async () => {
+    const e = await enrollment(DEFAULT);
+    const k = e.api_key;
+    const info = await (await rawFetch(`${flowBase}enrollment_info/`, k, undefined, 'GET')).json();
+    await rawFetch(`${flowBase}route/${info.routes[0].id}/select/`, k, undefined, 'POST', { 'content-type': 'text/plain' });
+    await rawFetch(`${flowBase}consent/?accepted_cgu=true&accepted_biometry=true`, k);
+    await rawFetch(`${flowBase}document/id_document_image/?total_pages=2&uploaded_page=0`, k, pages[0]);
+    await rawFetch(`${flowBase}document/id_document_image/?total_pages=2&uploaded_page=1`, k, pages[1]);
+    await rawFetch(`${flowBase}document/selfie_image_upload/?total_pages=1&uploaded_page=0`, k, selfie);
+    await rawFetch(`${flowBase}finalize_enrollment`, k);
+    return e.id;
+  };
+  const library = async () => {
+    const e = await enrollment(DEFAULT);
+    await new Id360Flow({ apiKey: e.api_key, environment: { baseUrl: sandbox } }).run({ document: pages, selfie });
+    return e.id;
+  };
+  const times = { 'raw fetch by hand': [], 'library run()': [] };
+  const requests = {};
+  for (let r = 0; r < rounds; r++) {
+    const pair = [['raw fetch by hand', byHand], ['library run()', library]];
+    for (const [name, f] of r % 2 ? pair.reverse() : pair) {
+      const t0 = performance.now();
+      const id = await f();
+      times[name].push(performance.now() - t0);
+      requests[name] = (await j(fetch(`${sandbox}/_sandbox/enrollments/${id}`))).flow_requests;
+    }
+  }
+  return { medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])), requests };
+}
+
+async function capture() {
+  const photo = await sample('id_document.jpg?width=4000&height=3000');
+  const times = [];
+  let out;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    out = await prepareFile(photo);
+    times.push(performance.now() - t0);
+  }
+  return { inputBytes: photo.size, inputPixels: 4000 * 3000, outputBytes: out.size, ms: median(times) };
+}
+
+async function main() {
+  const wasm = await init();
+  const results = { uploads: await uploads(wasm), flows: await wholeFlows(), capture: await capture() };
+  window.__results = results;
+  document.getElementById('out').textContent = JSON.stringify(results, null, 2);
+}
+main().catch((e) => { window.__results = { error: String(e && e.stack || e) }; });
