@@ -1,0 +1,190 @@
+//! Property tests (fuzzing, within cargo test) of everything that reads untrusted input in
+//! the core: magic bytes, sizes, baseUrl, api_key, document names, enrollment_info, EXIF,
+//! quality frames, server text, Retry-After, and random sequences of flow steps. Nothing may
+//! panic, and every accepted value must be what it claims. `scripts/fuzz.sh` runs them longer.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use id360_flow::core::endpoint::{BaseUrl, DocumentName, Endpoints, Environment};
+use id360_flow::core::error::sanitize_detail;
+use id360_flow::core::info::{EnrollmentInfo, RawDocument, RawRoute};
+use id360_flow::core::quality::{analyze, QualityConfig, Rect, Scratch};
+use id360_flow::core::retry::{parse_retry_after_seconds, RetryPolicy};
+use id360_flow::core::sniff::{check_page, sniff, MAX_PAGE_BYTES};
+use id360_flow::core::{exif, ApiKey, FlowState};
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    let cases = std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn pages_are_accepted_only_with_a_known_signature_and_a_size_in_range(
+        head in proptest::collection::vec(any::<u8>(), 0..32),
+        size in prop_oneof![any::<f64>(), 0.0..20_000_000.0f64],
+    ) {
+        match check_page(size, &head, "page") {
+            Ok(format) => {
+                prop_assert!(size >= 1.0 && size <= MAX_PAGE_BYTES as f64);
+                prop_assert_eq!(sniff(&head), Some(format));
+            }
+            Err(e) => prop_assert!(!e.message.is_empty()),
+        }
+    }
+
+    #[test]
+    fn base_urls_are_https_or_loopback_origins_and_parse_to_themselves(raw in "\\PC{0,40}|https?://[a-zA-Z0-9.:@\\[\\]/?#%-]{0,30}") {
+        if let Ok(url) = BaseUrl::parse(&raw) {
+            let s = url.as_str();
+            prop_assert!(s.starts_with("https://") || s.starts_with("http://"));
+            prop_assert!(!s.contains('@') && !s.contains(char::is_whitespace));
+            prop_assert!(!s["https://".len().min(s.len())..].contains('/'));
+            prop_assert_eq!(BaseUrl::parse(s).map(|u| u.as_str().to_string()), Ok(s.to_string()));
+            let e = Endpoints::new(&Environment::Custom(url.clone()));
+            let prefix = format!("{s}/api/1.0.0/enrollment/flow/");
+            prop_assert!(e.finalize().starts_with(&prefix));
+            if s.starts_with("http://") {
+                let host = &s["http://".len()..];
+                prop_assert!(host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]") || host.split(':').next().is_some_and(|h| h.ends_with(".localhost")));
+            }
+        }
+    }
+
+    #[test]
+    fn api_keys_are_printable_ascii_and_never_shown(raw in "\\PC{0,300}|[!-~]{1,300}") {
+        match ApiKey::parse(&raw) {
+            Ok(key) => {
+                prop_assert!(!raw.is_empty() && raw.len() <= 256 && raw.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+                prop_assert_eq!(key.expose(), raw.as_str());
+                if raw.len() >= 8 {
+                    let shown = format!("{key:?} {key}");
+                    prop_assert!(!shown.contains(&raw));
+                }
+            }
+            Err(e) => {
+                if raw.len() >= 4 {
+                    prop_assert!(!e.message.contains(&raw), "the rejected key is not echoed");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn document_names_go_into_the_path_only_when_safe(raw in "\\PC{0,70}|[a-z0-9_]{1,70}") {
+        if let Ok(name) = DocumentName::parse(&raw) {
+            prop_assert!(raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+            let url = Endpoints::new(&Environment::Production).document(&name, 2, 1);
+            prop_assert_eq!(url, format!("https://id360docaposte.com/api/1.0.0/enrollment/flow/document/{raw}/?total_pages=2&uploaded_page=1"));
+        }
+    }
+
+    #[test]
+    fn enrollment_info_accepts_only_integer_route_ids(
+        ids in proptest::collection::vec(prop_oneof![any::<f64>(), (0u64..1_000_000).prop_map(|v| v as f64)], 0..5),
+        pages in proptest::collection::vec(prop_oneof![any::<f64>(), Just(2.0)], 0..3),
+    ) {
+        let routes = ids.iter().map(|id| RawRoute { id: *id, name: None }).collect();
+        let documents = Some(pages.iter().enumerate().map(|(i, p)| RawDocument { name: format!("d{i}"), required: Some(i == 0), max_pages: Some(*p) }).collect());
+        if let Ok(info) = EnrollmentInfo::from_raw(routes, documents, None, None) {
+            prop_assert!(!info.routes.is_empty());
+            for r in &info.routes {
+                prop_assert!((r.id as f64) <= 9_007_199_254_740_991.0);
+            }
+            prop_assert!(info.documents.iter().all(|d| d.max_pages.is_none_or(|m| m > 0)));
+        }
+    }
+
+    #[test]
+    fn exif_parsing_survives_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300), tail in any::<u8>()) {
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        jpeg.extend_from_slice(&bytes);
+        jpeg.push(tail);
+        for input in [&bytes[..], &jpeg[..]] {
+            if let Some(o) = exif::orientation(input) {
+                prop_assert!((1..=8).contains(&o));
+            }
+        }
+    }
+
+    #[test]
+    fn quality_analysis_survives_any_frame_and_region(
+        w in 0usize..90, h in 0usize..90, fill in any::<u8>(), short in 0usize..3,
+        region in proptest::option::of((0usize..100, 0usize..100, 0usize..100, 0usize..100)),
+    ) {
+        let data = vec![fill; (w * h).saturating_sub(short)];
+        let region = region.map(|(x, y, width, height)| Rect { x, y, width, height });
+        if let Some(r) = analyze(&data, w, h, region, 1000, &QualityConfig::default(), &mut Scratch::default()) {
+            prop_assert!(r.sharpness.is_finite() && r.sharpness >= 0.0);
+            prop_assert!((0.0..=1.0).contains(&r.glare) && (0.0..=1.0).contains(&r.brightness));
+            prop_assert_eq!(r.ok, r.reasons.is_empty());
+        }
+    }
+
+    #[test]
+    fn server_text_never_carries_the_secret_into_a_message(
+        secret in "[0-9a-f]{8,40}", before in "\\PC{0,200}", after in "\\PC{0,200}",
+    ) {
+        let text = format!("{before}{secret}{after}{secret}");
+        let clean = sanitize_detail(&text, &secret);
+        prop_assert!(!clean.contains(&secret));
+        prop_assert!(clean.chars().count() <= 300);
+        prop_assert!(!clean.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn retry_delays_stay_within_bounds(attempt in any::<u32>(), after in proptest::option::of(any::<u64>()), random in any::<f64>(), header in "\\PC{0,12}") {
+        let p = RetryPolicy::default();
+        let d = p.delay_ms(attempt, after, random);
+        prop_assert!(d <= p.max_delay_ms.max(p.max_retry_after_ms));
+        if let Some(ms) = parse_retry_after_seconds(&header) {
+            prop_assert!(ms % 1000 == 0);
+        }
+    }
+
+    #[test]
+    fn random_step_sequences_never_finalize_twice_or_skip_a_check(steps in proptest::collection::vec(0u8..6, 0..40)) {
+        let mut s = FlowState {
+            info: EnrollmentInfo::from_raw(vec![RawRoute { id: 1.0, name: None }], None, None, None).ok(),
+            ..FlowState::default()
+        };
+        let doc = DocumentName::id_document();
+        let mut finalizations = 0;
+        for step in steps {
+            match step {
+                0 => if let Ok(id) = s.choose_route(None) { s.route = Some(id) },
+                1 => if s.check_consent().is_ok() { s.biometry = Some(false) },
+                2 => if s.check_consent().is_ok() { s.biometry = Some(true) },
+                3 => if let Ok(total) = s.plan_upload(&doc, 2) {
+                    prop_assert!(s.route.is_some() && s.biometry.is_some() && !s.finalized);
+                    s.page_accepted(&doc, total, 0);
+                },
+                4 => if let Ok(total) = s.plan_upload(&DocumentName::selfie(), 1) {
+                    prop_assert_eq!(s.biometry, Some(true));
+                    s.page_accepted(&DocumentName::selfie(), total, 0);
+                    s.page_accepted(&doc, 2, 1);
+                },
+                _ => if s.check_finalize().is_ok() {
+                    prop_assert!(s.documents.values().all(|d| d.is_complete()));
+                    s.finalized = true;
+                    finalizations += 1;
+                },
+            }
+        }
+        prop_assert!(finalizations <= 1);
+    }
+}
