@@ -72,6 +72,10 @@ step "the npm package (scripts/build-pkg.sh: size budget) and its consumers"
 SKIP_SETUP=1 bash scripts/build-pkg.sh
 SANDBOX_URL="$ID360_SANDBOX_URL" node --test tests/consumers/
 
+step "hardening: 40+ bad inputs in Chromium; a short soak under faults (its own sandbox)"
+wasm-pack test --headless --chrome -- --locked --test hardening
+FLOWS=30 CONCURRENCY=10 MAX_LATENCY_MS=300 node tests/soak/soak.mjs
+
 step "end-to-end: the demo page in Chromium against the demo server and a sandbox"
 cargo build -q -p id360-demo --locked
 E2E_SANDBOX_PORT=$((PORT + 1)); E2E_DEMO_PORT=$((PORT + 2))
