@@ -159,22 +159,6 @@ pub struct Device {
     pub label: String,
 }
 
-/// Whether a label names a camera that is no use for photos (infrared, depth, greyscale).
-pub fn unsuitable(label: &str) -> bool {
-    let l = label.to_ascii_lowercase();
-    [
-        "infrared",
-        " ir ",
-        "(ir)",
-        "depth",
-        "greyscale",
-        "grayscale",
-    ]
-    .iter()
-    .any(|w| l.contains(w))
-        || l.ends_with(" ir")
-}
-
 /// The video inputs.
 pub async fn list_devices() -> Result<Vec<Device>, FlowError> {
     let devices = media_devices()?;
@@ -192,6 +176,6 @@ pub async fn list_devices() -> Result<Vec<Device>, FlowError> {
             id: field(&d, "deviceId").as_string().unwrap_or_default(),
             label: field(&d, "label").as_string().unwrap_or_default(),
         })
-        .filter(|d| !unsuitable(&d.label))
+        .filter(|d| !crate::core::framing::unsuitable_camera(&d.label))
         .collect())
 }
