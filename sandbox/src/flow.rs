@@ -89,7 +89,8 @@ impl State {
             .enrollments
             .get_mut(&id)
             .ok_or_else(|| ApiError::unauthorized("Unknown api_key."))?;
-        if !(e.api_key.len() == key.len() && bool::from(e.api_key.as_bytes().ct_eq(key.as_bytes())))
+        if !(e.api_key.expose().len() == key.len()
+            && bool::from(e.api_key.expose().as_bytes().ct_eq(key.as_bytes())))
         {
             return Err(ApiError::unauthorized("Unknown api_key."));
         }

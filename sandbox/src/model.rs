@@ -8,6 +8,23 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+/// A secret (api_key, token) whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Secret {
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Enrollment status, as ID360 names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -135,7 +152,7 @@ pub struct Enrollment {
     /// The integer the creation answer calls `process`.
     pub process_number: u64,
     /// The api_key, kept for constant-time comparison (never logged or listed).
-    pub api_key: String,
+    pub api_key: Secret,
     /// Creation body fields echoed back.
     pub browser_callback_url: String,
     /// Integrator's own reference.
@@ -185,7 +202,7 @@ impl Enrollment {
             "url": format!("{base_url}/api/1.0.0/enrollment/{}", self.id),
             "id": self.id,
             "process": self.process_number,
-            "api_key": self.api_key,
+            "api_key": self.api_key.expose(),
             "browser_callback_url": self.browser_callback_url,
             "client_reference": self.client_reference,
             "status": self.status,
@@ -212,7 +229,7 @@ pub struct Token {
     /// The application it belongs to.
     pub username: String,
     /// The token itself, for constant-time comparison.
-    pub secret: String,
+    pub secret: Secret,
     /// Last call that used it.
     pub last_used: DateTime<Utc>,
 }
@@ -289,5 +306,15 @@ impl State {
             next_document_id: 90001,
             ..State::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let s = super::Secret("0123456789abcdef0123456789abcdef".into());
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(s.expose(), "0123456789abcdef0123456789abcdef");
     }
 }

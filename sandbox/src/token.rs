@@ -81,7 +81,7 @@ impl State {
             secret_digest(&secret),
             Token {
                 username: username.to_string(),
-                secret: secret.clone(),
+                secret: crate::model::Secret(secret.clone()),
                 last_used: now,
             },
         );
@@ -108,7 +108,7 @@ impl State {
         let Some(token) = self.tokens.get_mut(&digest) else {
             return Err(ApiError::unauthorized("Invalid token: log in again."));
         };
-        if !ct_eq(&token.secret, secret) {
+        if !ct_eq(token.secret.expose(), secret) {
             return Err(ApiError::unauthorized("Invalid token: log in again."));
         }
         if token.last_used + ttl <= now {
@@ -214,7 +214,7 @@ impl State {
             id,
             process_uuid: process.uuid.clone(),
             process_number: u64::try_from(index).unwrap_or(0) + 1,
-            api_key,
+            api_key: crate::model::Secret(api_key),
             browser_callback_url,
             client_reference: extra_fields.remove("client_reference"),
             callback_endpoints,
