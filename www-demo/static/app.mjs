@@ -47,10 +47,13 @@ async function start() {
     if (!r.ok) throw new Error((await r.json()).detail || `HTTP ${r.status}`);
     const e = await r.json();
     Object.assign(state, { enrollmentId: e.enrollmentId, apiKey: e.apiKey, baseUrl: e.baseUrl });
+    $('start-error').hidden = true;
     await showHandoff();
     show('document');
   } catch (e) {
-    alert(message(e));
+    // the server could not create the enrollment (ID360 unreachable, wrong credentials…)
+    $('start-error').textContent = message(e);
+    $('start-error').hidden = false;
   } finally {
     $('start').disabled = false;
   }
@@ -79,7 +82,8 @@ async function resume(fragment) {
       $('cgu').checked = true; $('biometry').checked = !!consent.accepted_biometry;
     }
   } catch (e) {
-    alert(message(e));
+    $('document-error').textContent = message(e);
+    $('document-error').hidden = false;
   }
   show('document');
 }
