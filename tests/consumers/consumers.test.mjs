@@ -18,11 +18,11 @@ const BIN = join(ROOT, 'node_modules/.bin');
 let browser;
 const servers = [];
 
-const FLOW_JS = (from) => `
+const FLOW_JS = (from, initArgs = '') => `
 import init, { Id360Flow, Id360Error, simdSupported } from '${from}';
 const sandbox = new URLSearchParams(location.search).get('sandbox');
 async function main() {
-  await init();
+  await init(${initArgs});
   const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST',
     body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
   const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
@@ -72,6 +72,20 @@ test('a plain page with <script type="module"> runs a flow against the sandbox',
   await writeFile(join(dir, 'main.js'), FLOW_JS('./node_modules/id360-flow/index.js'));
   const { result } = await inBrowser(dir);
   assert.deepEqual(result, { finalized: 1, secondFinalize: 'out_of_order', simd: true });
+});
+
+test('init also takes an explicit URL, or the bytes', async () => {
+  const dir = join(WORK, 'plain');
+  await writeFile(join(dir, 'explicit.html'), '<!doctype html><script type="module" src="./explicit.js"></script>');
+  await writeFile(join(dir, 'explicit.js'), FLOW_JS('./node_modules/id360-flow/index.js',
+    "{ module_or_path: new URL('./node_modules/id360-flow/id360_flow_bg.wasm', location.href) }"));
+  const { result } = await inBrowser(dir, {}, 'explicit.html');
+  assert.equal(result.finalized, 1, JSON.stringify(result));
+  await writeFile(join(dir, 'bytes.html'), '<!doctype html><script type="module" src="./bytes.js"></script>');
+  await writeFile(join(dir, 'bytes.js'), FLOW_JS('./node_modules/id360-flow/index.js',
+    "{ module_or_path: await (await fetch('./node_modules/id360-flow/id360_flow_bg.wasm')).arrayBuffer() }"));
+  const bytes = await inBrowser(dir, {}, 'bytes.html');
+  assert.equal(bytes.result.finalized, 1, JSON.stringify(bytes.result));
 });
 
 test('under script-src \'self\' \'wasm-unsafe-eval\' (no unsafe-eval, no inline script) it still works', async () => {
