@@ -14,8 +14,10 @@ cargo fmt --all -- --check
 step "clippy (native, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "clippy (wasm32, the browser library)"
+step "clippy (wasm32, the browser library: scalar and simd128 builds)"
 cargo clippy -p id360-flow --target wasm32-unknown-unknown --locked -- -D warnings
+RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/simd \
+  cargo clippy -p id360-flow --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "native tests (library core, sandbox over HTTP)"
 cargo test --workspace --locked
