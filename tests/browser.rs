@@ -483,3 +483,46 @@ async fn the_api_key_never_appears_in_errors() {
         assert!(Reflect::has(&e, &JsValue::from_str("code")).unwrap());
     }
 }
+
+#[wasm_bindgen_test]
+async fn overlapping_calls_run_one_after_the_other_and_send_nothing_twice() {
+    let (id, key) = enrollment(DEFAULT_PROCESS).await;
+    let f = flow(&key, "");
+    let o = Object::new();
+    with(&o, "document", &pages(&[&card().await, &card().await]));
+    with(&o, "selfie", &selfie().await.into());
+    // a double-clicked "send" button
+    let first = f.run(JsValue::from(o.clone()).unchecked_into());
+    let second = f.run(JsValue::from(o).unchecked_into());
+    ok(first).await;
+    ok(second).await;
+    let a = admin(id).await;
+    assert_eq!(num(&a, "flow_requests"), 7.0);
+    assert_eq!(
+        (num(&a, "finalize_count"), num(&a, "finalize_refused")),
+        (1.0, 0.0)
+    );
+    assert_eq!(num(&a, "documents.id_document_image.pages.1.uploads"), 1.0);
+    assert_eq!(
+        num(&a, "documents.selfie_image_upload.pages.0.uploads"),
+        1.0
+    );
+}
+
+#[wasm_bindgen_test]
+async fn run_refuses_a_selfie_the_process_does_not_take_before_uploading_anything() {
+    let (id, key) = enrollment(NO_SELFIE_PROCESS).await;
+    let f = flow(&key, "");
+    let o = Object::new();
+    with(&o, "document", &pages(&[&card().await]));
+    with(&o, "selfie", &selfie().await.into());
+    let e = err(f.run(JsValue::from(o).unchecked_into())).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("invalid_input".into(), "selfie".into())
+    );
+    assert!(
+        get(&admin(id).await, "documents.id_document_image").is_undefined(),
+        "nothing uploaded"
+    );
+}

@@ -46,6 +46,9 @@ struct Inner {
     state: RefCell<FlowState>,
     info_js: RefCell<Option<JsValue>>,
     accepted: RefCell<Vec<Accepted>>,
+    /// Settles when the last queued call ends: calls run one after the other, so a
+    /// double-clicked `run()` or two overlapping uploads never send anything twice.
+    tail: RefCell<Option<Promise>>,
 }
 
 /// Runs one enrollment's flow with its api_key: `enrollmentInfo` → `selectRoute` →
@@ -68,6 +71,27 @@ where
 {
     let boxed: JsFutureBox = Box::pin(async move { future.await.map_err(|e| to_js(&e)) });
     future_to_promise(boxed)
+}
+
+/// Runs `future` after every call already queued on this flow has ended.
+fn queued<F>(inner: &Inner, future: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, FlowError>> + 'static,
+{
+    let previous = inner.tail.borrow_mut().take();
+    let mut resolver: Option<Function> = None;
+    let gate = Promise::new(&mut |resolve, _| resolver = Some(resolve));
+    *inner.tail.borrow_mut() = Some(gate);
+    promise(async move {
+        if let Some(p) = previous {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        }
+        let result = future.await;
+        if let Some(release) = resolver {
+            let _ = release.call0(&JsValue::NULL);
+        }
+        result
+    })
 }
 
 /// Calls a caller's callback; a throwing callback must not break the flow.
@@ -442,6 +466,7 @@ impl Id360Flow {
                 state: RefCell::new(FlowState::default()),
                 info_js: RefCell::new(None),
                 accepted: RefCell::new(Vec::new()),
+                tail: RefCell::new(None),
             }),
         })
     }
@@ -451,7 +476,7 @@ impl Id360Flow {
     #[wasm_bindgen(js_name = enrollmentInfo, unchecked_return_type = "Promise<EnrollmentInfo>")]
     pub fn enrollment_info(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        promise(async move { inner.ensure_info().await })
+        queued(&self.inner, async move { inner.ensure_info().await })
     }
 
     /// Selects the route: the only one offered when `routeId` is left out; resolves with the
@@ -463,7 +488,7 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let route_id = route_id.unwrap_or(JsValue::UNDEFINED);
-        promise(async move {
+        queued(&self.inner, async move {
             let requested = if route_id.is_undefined() || route_id.is_null() {
                 None
             } else {
@@ -487,7 +512,7 @@ impl Id360Flow {
     pub fn accept_terms(&self, options: Option<TermsOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        promise(async move {
+        queued(&self.inner, async move {
             let o = Options::new(&options, "terms options", &["biometry"], true)
                 .map_err(|e| e.at(Step::Consent))?;
             let biometry = o
@@ -506,7 +531,7 @@ impl Id360Flow {
     #[wasm_bindgen(js_name = uploadIdDocument, unchecked_return_type = "Promise<void>")]
     pub fn upload_id_document(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Page[]")] pages: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Page[] | Page")] pages: JsValue,
         options: Option<UploadOptionsArg>,
     ) -> Promise {
         self.upload_named(DocumentName::id_document(), pages, options, Step::Document)
@@ -517,7 +542,7 @@ impl Id360Flow {
     pub fn upload_document(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Page[]")] pages: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Page[] | Page")] pages: JsValue,
         options: Option<UploadOptionsArg>,
     ) -> Promise {
         let document = name
@@ -565,7 +590,7 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        promise(async move {
+        queued(&self.inner, async move {
             let on_progress = upload_options(&options).map_err(|e| e.at(step))?;
             let pages = pages_of(&pages, "pages").map_err(|e| e.at(step))?;
             inner
@@ -579,7 +604,9 @@ impl Id360Flow {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn finalize(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        promise(async move { inner.finalize().await.map(|()| JsValue::UNDEFINED) })
+        queued(&self.inner, async move {
+            inner.finalize().await.map(|()| JsValue::UNDEFINED)
+        })
     }
 
     /// The whole flow in one call, resumable: steps already done are skipped when it is called
@@ -588,7 +615,7 @@ impl Id360Flow {
     pub fn run(&self, options: RunOptionsArg) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.into();
-        promise(async move {
+        queued(&self.inner, async move {
             let o = Options::new(
                 &options,
                 "run options",
@@ -622,6 +649,9 @@ impl Id360Flow {
             let route_id = o.integer("routeId", 0, crate::core::info::MAX_SAFE_INTEGER as u64)?;
             let on_step = o.function("onStep")?;
             let on_progress = o.function("onProgress")?;
+            if inner.state.borrow().finalized {
+                return Ok(JsValue::UNDEFINED); // a second run() after success: nothing left to do
+            }
             let step = |s: Step, status: &str| step_event(on_step.as_ref(), s, status);
 
             step(Step::Info, "start");
@@ -633,6 +663,28 @@ impl Id360Flow {
             step(Step::Consent, "start");
             inner.accept_terms(biometry).await?;
             step(Step::Consent, "done");
+            // Check both uploads before sending either (a selfie the process does not take, too
+            // many pages…), so that a mistake costs no upload.
+            {
+                let state = inner.state.borrow();
+                state
+                    .plan_upload(&document, pages.len())
+                    .map_err(|e| e.at(Step::Document))?;
+                if has_selfie {
+                    state
+                        .plan_upload(&DocumentName::selfie(), 1)
+                        .map_err(|e| e.at(Step::Selfie))?;
+                    let listed = state.info.as_ref().map(|i| &i.documents);
+                    if listed.is_some_and(|d| {
+                        !d.is_empty() && !d.iter().any(|x| x.name == crate::core::endpoint::SELFIE)
+                    }) {
+                        return Err(FlowError::invalid_input(
+                            "This process takes no selfie (enrollment_info lists no selfie_image_upload): leave run options.selfie out.",
+                        )
+                        .at(Step::Selfie));
+                    }
+                }
+            }
             step(Step::Document, "start");
             inner
                 .upload(document, pages, Step::Document, on_progress.clone())

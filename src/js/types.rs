@@ -218,6 +218,5 @@ export class Id360Error extends Error {
   readonly serverCode?: string;
   /** How long ID360 asked to wait, in ms (Retry-After). */
   readonly retryAfterMs?: number;
-  free(): void;
 }
 "#;
