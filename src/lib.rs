@@ -13,6 +13,11 @@
 #![allow(clippy::manual_clamp)]
 
 pub mod core;
+
+/// Talc, smaller and faster than dlmalloc in wasm (no threads here: no atomics).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(target_arch = "wasm32")]
 mod js;
 #[cfg(target_arch = "wasm32")]
