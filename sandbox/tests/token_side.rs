@@ -57,12 +57,8 @@ async fn credentials_come_from_the_configuration() {
 }
 
 async fn whoami(env: &Env, token: &str) -> u16 {
-    env.client
-        .get(env.api("user/whoami"))
-        .header("Authorization", format!("Token {token}"))
-        .send()
+    env.get_with_token("user/whoami", token)
         .await
-        .unwrap()
         .status()
         .as_u16()
 }
@@ -229,18 +225,7 @@ async fn enrollment_creation_validates_token_process_and_body() {
 }
 
 async fn control(env: &Env, id: u64, name: &str, value: &str, locked: bool) -> (u16, String) {
-    let token = env.login_cached().await;
-    let r = env
-        .client
-        .post(env.api(&format!(
-            "enrollment/{id}/control/data/{name}/?locked={locked}"
-        )))
-        .header("Authorization", format!("Token {token}"))
-        .header("accept", "text/plain")
-        .body(value.to_string())
-        .send()
-        .await
-        .unwrap();
+    let r = env.control_data(id, name, value, locked).await;
     if r.status() == 204 {
         return (204, String::new());
     }
@@ -319,22 +304,14 @@ async fn a_report_expires_seven_days_after_the_verdict() {
     env.advance(6 * 24 * 3600).await;
     let token = env.login().await; // the cached token expired during the jump
     let r = env
-        .client
-        .get(env.api(&format!("enrollment/{}/report", e.id)))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .unwrap();
+        .get_with_token(&format!("enrollment/{}/report", e.id), &token)
+        .await;
     assert_eq!(r.status(), 200);
     env.advance(24 * 3600 + 60).await;
     let token = env.login().await;
     let r = env
-        .client
-        .get(env.api(&format!("enrollment/{}/report", e.id)))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .unwrap();
+        .get_with_token(&format!("enrollment/{}/report", e.id), &token)
+        .await;
     assert_eq!(code_of(r).await, (404, "report_expired".into()));
 }
 
@@ -362,25 +339,21 @@ async fn file_contents_returns_the_uploaded_bytes_of_each_page() {
     let token = env.login_cached().await;
     for (page, expected) in [(0, &recto), (1, &verso)] {
         let r = env
-            .client
-            .get(env.api(&format!(
-                "document/{doc_id}/file_contents/?page_number={page}"
-            )))
-            .header("Authorization", format!("Token {token}"))
-            .send()
-            .await
-            .unwrap();
+            .get_with_token(
+                &format!("document/{doc_id}/file_contents/?page_number={page}"),
+                &token,
+            )
+            .await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "image/png");
         assert_eq!(&r.bytes().await.unwrap()[..], &expected[..]);
     }
     let r = env
-        .client
-        .get(env.api(&format!("document/{doc_id}/file_contents/?page_number=2")))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .unwrap();
+        .get_with_token(
+            &format!("document/{doc_id}/file_contents/?page_number=2"),
+            &token,
+        )
+        .await;
     assert_eq!(code_of(r).await, (404, "unknown_document".into()));
 }
 

@@ -115,16 +115,7 @@ async fn a_selfie_that_does_not_match_gives_ko_at_facecomparison() {
 }
 
 async fn control(env: &Env, id: u64, name: &str, value: &str) {
-    let token = env.login_cached().await;
-    let r = env
-        .client
-        .post(env.api(&format!("enrollment/{id}/control/data/{name}/?locked=true")))
-        .header("Authorization", format!("Token {token}"))
-        .body(value.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(env.control_data(id, name, value, true).await.status(), 204);
 }
 
 #[tokio::test]

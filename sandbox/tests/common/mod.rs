@@ -183,15 +183,36 @@ impl Env {
         e
     }
 
-    pub async fn report(&self, id: u64, draft: bool) -> Response {
-        let token = self.login_cached().await;
-        let q = if draft { "?allow_draft=true" } else { "" };
+    /// A token-side GET of `path` with `token`.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
         self.client
-            .get(self.api(&format!("enrollment/{id}/report{q}")))
+            .get(self.api(path))
             .header("Authorization", format!("Token {token}"))
             .send()
             .await
             .unwrap()
+    }
+
+    /// `POST enrollment/{id}/control/data/{name}/?locked=…` with the raw value.
+    pub async fn control_data(&self, id: u64, name: &str, value: &str, locked: bool) -> Response {
+        let token = self.login_cached().await;
+        self.client
+            .post(self.api(&format!(
+                "enrollment/{id}/control/data/{name}/?locked={locked}"
+            )))
+            .header("Authorization", format!("Token {token}"))
+            .header("accept", "text/plain")
+            .body(value.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn report(&self, id: u64, draft: bool) -> Response {
+        let token = self.login_cached().await;
+        let q = if draft { "?allow_draft=true" } else { "" };
+        self.get_with_token(&format!("enrollment/{id}/report{q}"), &token)
+            .await
     }
 
     /// Polls the report until the verdict is in (bounded).
