@@ -127,15 +127,13 @@ impl Inner {
             return Ok(v.clone());
         }
         let call = Call {
-            step: Step::Info,
-            method: "GET",
-            url: self.client.endpoints.enrollment_info(),
-            accept: "application/json",
-            content_type: None,
-            body: None,
             want_json: true,
-            progress: None,
-            page: None,
+            ..Call::simple(
+                Step::Info,
+                "GET",
+                self.client.endpoints.enrollment_info(),
+                "application/json",
+            )
         };
         let raw = self.client.send(&call).await?.unwrap_or(JsValue::UNDEFINED);
         let info = parse_info(&raw).map_err(|e| e.at(Step::Info))?;
@@ -156,15 +154,13 @@ impl Inner {
             return Ok(id); // already selected: no redundant request
         }
         let call = Call {
-            step: Step::Route,
-            method: "POST",
-            url: self.client.endpoints.select_route(id),
-            accept: "application/json",
             content_type: Some("text/plain"),
-            body: None,
-            want_json: false,
-            progress: None,
-            page: None,
+            ..Call::simple(
+                Step::Route,
+                "POST",
+                self.client.endpoints.select_route(id),
+                "application/json",
+            )
         };
         self.client.send(&call).await?;
         self.state.borrow_mut().route = Some(id);
@@ -179,17 +175,12 @@ impl Inner {
         if self.state.borrow().biometry == Some(biometry) {
             return Ok(());
         }
-        let call = Call {
-            step: Step::Consent,
-            method: "POST",
-            url: self.client.endpoints.consent(biometry),
-            accept: "*/*",
-            content_type: None,
-            body: None,
-            want_json: false,
-            progress: None,
-            page: None,
-        };
+        let call = Call::simple(
+            Step::Consent,
+            "POST",
+            self.client.endpoints.consent(biometry),
+            "*/*",
+        );
         self.client.send(&call).await?;
         self.state.borrow_mut().biometry = Some(biometry);
         Ok(())
@@ -297,17 +288,12 @@ impl Inner {
             .borrow()
             .check_finalize()
             .map_err(|e| e.at(Step::Finalize))?;
-        let call = Call {
-            step: Step::Finalize,
-            method: "POST",
-            url: self.client.endpoints.finalize(),
-            accept: "application/json",
-            content_type: None,
-            body: None,
-            want_json: false,
-            progress: None,
-            page: None,
-        };
+        let call = Call::simple(
+            Step::Finalize,
+            "POST",
+            self.client.endpoints.finalize(),
+            "application/json",
+        );
         self.client.send(&call).await?;
         self.state.borrow_mut().finalized = true;
         Ok(())

@@ -53,6 +53,23 @@ pub struct Call<'a> {
     pub page: Option<u32>,
 }
 
+impl Call<'_> {
+    /// A call without body, progress or expected JSON (route, consent, finalize, …).
+    pub fn simple(step: Step, method: &'static str, url: String, accept: &'static str) -> Self {
+        Call {
+            step,
+            method,
+            url,
+            accept,
+            content_type: None,
+            body: None,
+            want_json: false,
+            progress: None,
+            page: None,
+        }
+    }
+}
+
 /// The error for an aborted call.
 pub fn aborted() -> FlowError {
     FlowError::new(
