@@ -12,8 +12,8 @@
 
 use id360_flow::core::endpoint::{BaseUrl, DocumentName, Endpoints, Environment};
 use id360_flow::core::error::sanitize_detail;
+use id360_flow::core::image::quality::{analyze, QualityConfig, Rect, Scratch};
 use id360_flow::core::info::{EnrollmentInfo, RawDocument, RawRoute};
-use id360_flow::core::quality::{analyze, QualityConfig, Rect, Scratch};
 use id360_flow::core::retry::{parse_retry_after_seconds, RetryPolicy};
 use id360_flow::core::sniff::{check_page, sniff, MAX_PAGE_BYTES};
 use id360_flow::core::{exif, ApiKey, FlowState};

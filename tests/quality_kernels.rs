@@ -8,7 +8,7 @@
     clippy::indexing_slicing
 )]
 
-use id360_flow::core::quality::{analyze, QualityConfig, Rect, Scratch};
+use id360_flow::core::image::quality::{analyze, QualityConfig, Rect, Scratch};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;

@@ -1,16 +1,16 @@
 //! The pure core: no JS types, tested natively with `cargo test`.
 //!
 //! Endpoints and URL building, api_key and option validation, file sniffing and limits, the
-//! flow's state machine, the retry schedule and the error kinds all live here, so that most of
-//! the behaviour is covered by fast native tests.
+//! flow's state machine, the retry schedule, the error kinds and the image maths of capture
+//! ([`image`]) all live here, so that most of the behaviour is covered by fast native tests.
 
 pub mod api_key;
+pub mod camera;
 pub mod endpoint;
 pub mod error;
 pub mod exif;
-pub mod framing;
+pub mod image;
 pub mod info;
-pub mod quality;
 pub mod retry;
 pub mod sniff;
 pub mod state;

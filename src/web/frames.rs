@@ -4,7 +4,7 @@
 
 use super::canvas::{canvas, context, draw};
 use super::media::field;
-use crate::core::quality::{
+use crate::core::image::quality::{
     analyze, rgba_to_grey, QualityConfig, QualityReport, Rect, Scratch, ANALYSIS_LONG_SIDE,
 };
 use crate::core::FlowError;

@@ -176,6 +176,6 @@ pub async fn list_devices() -> Result<Vec<Device>, FlowError> {
             id: field(&d, "deviceId").as_string().unwrap_or_default(),
             label: field(&d, "label").as_string().unwrap_or_default(),
         })
-        .filter(|d| !crate::core::framing::unsuitable_camera(&d.label))
+        .filter(|d| !crate::core::camera::unsuitable_camera(&d.label))
         .collect())
 }
