@@ -5,8 +5,12 @@
 #   - wasm-bindgen-cli at exactly the version pinned in Cargo.toml / Cargo.lock
 #   - wasm-pack
 #   - Debian's chromium + chromium-driver (headless browser tests)
-#   - the Node packages (npm ci): playwright-core, and binaryen, whose wasm-opt the scripts
-#     put first on PATH (Debian's binaryen 108 cannot read what wasm-bindgen 0.2.130 emits)
+#   - the Node packages (npm ci): playwright-core, axe-core (accessibility checks of the demo),
+#     and binaryen, whose wasm-opt the scripts put first on PATH (Debian's binaryen 108 cannot
+#     read what wasm-bindgen 0.2.130 emits)
+#   - a Python venv in target/venv with scripts/testset/requirements.txt (numpy, scikit-image,
+#     Pillow: the generator of the capture test set, from PyPI; scikit-image's wheel carries the
+#     real photographs the synthetic documents are laid on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,5 +63,15 @@ if [ -f package.json ]; then
   else
     log "node packages: installing"; npm ci --no-audit --no-fund --loglevel=error
   fi
+fi
+VENV=target/venv
+if [ -x "$VENV/bin/python" ] && cmp -s scripts/testset/requirements.txt "$VENV/requirements.txt"; then
+  log "python test-set packages: present"
+else
+  log "python test-set packages: installing (about 1 minute)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/testset/requirements.txt
+  cp scripts/testset/requirements.txt "$VENV/requirements.txt"
 fi
 log "done"
