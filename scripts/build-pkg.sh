@@ -35,7 +35,8 @@ esbuild "$BUILD/out-scalar/id360_flow.js" --minify --format=esm --log-level=warn
 # [Symbol.dispose] (it needs TypeScript's esnext.disposable lib; the method stays at runtime).
 sed -e 's/\bany\b/unknown/g' -e '/\[Symbol\.dispose\]/d' "$BUILD/out-scalar/id360_flow.d.ts" > "$OUT/id360_flow.d.ts"
 cp pkg-template/index.js pkg-template/node.js pkg-template/index.d.ts pkg-template/node.d.ts \
-   pkg-template/README.md pkg-template/CHANGELOG.md pkg-template/LICENSE-MIT "$OUT/"
+   pkg-template/README.md pkg-template/CHANGELOG.md pkg-template/LICENSE-MIT \
+   pkg-template/THIRD_PARTY_NOTICES.md "$OUT/"
 node -e '
   const fs = require("fs");
   const p = JSON.parse(fs.readFileSync("pkg-template/package.json", "utf8"));

@@ -1,7 +1,8 @@
 //! Property tests (fuzzing, within cargo test) of everything that reads untrusted input in
 //! the core: magic bytes, sizes, baseUrl, api_key, document names, enrollment_info, EXIF,
-//! quality frames, server text, Retry-After, and random sequences of flow steps. Nothing may
-//! panic, and every accepted value must be what it claims. `scripts/fuzz.sh` runs them longer.
+//! quality frames, document and face detection on any frame and guide, homographies and crop
+//! plans from any corners, server text, Retry-After, and random sequences of flow steps. Nothing
+//! may panic, and every accepted value must be what it claims. `scripts/fuzz.sh` runs them longer.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,
@@ -12,12 +13,50 @@
 
 use id360_flow::core::endpoint::{BaseUrl, DocumentName, Endpoints, Environment};
 use id360_flow::core::error::sanitize_detail;
+use id360_flow::core::image::check::{check, CheckConfig, CheckScratch, Target};
+use id360_flow::core::image::document::{detect, DocumentConfig, DocumentScratch, Signature};
+use id360_flow::core::image::framing::Guide;
+use id360_flow::core::image::geometry::{crop_plan, Homography, Point, Quad};
 use id360_flow::core::image::quality::{analyze, QualityConfig, Rect, Scratch};
 use id360_flow::core::info::{EnrollmentInfo, RawDocument, RawRoute};
 use id360_flow::core::retry::{parse_retry_after_seconds, RetryPolicy};
 use id360_flow::core::sniff::{check_page, sniff, MAX_PAGE_BYTES};
 use id360_flow::core::{exif, ApiKey, FlowState};
 use proptest::prelude::*;
+
+/// A frame of noise, with maybe a bright rectangle, maybe a little short of `w × h`.
+fn noisy_frame(
+    w: usize,
+    h: usize,
+    seed: u64,
+    card: Option<(usize, usize, usize, usize, u8)>,
+    short: usize,
+) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut data: Vec<u8> = (0..(w * h).saturating_sub(short))
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 56) as u8 / 4 + 60
+        })
+        .collect();
+    if let Some((cx, cy, cw, ch, v)) = card {
+        for y in cy..(cy + ch).min(h) {
+            for x in cx..(cx + cw).min(w) {
+                if let Some(p) = data.get_mut(y * w + x) {
+                    *p = v;
+                }
+            }
+        }
+    }
+    data
+}
+
+fn inside(c: &Quad, w: usize, h: usize) -> bool {
+    c.iter()
+        .all(|p| p.is_finite() && p.x >= 0.0 && p.y >= 0.0 && p.x <= w as f64 && p.y <= h as f64)
+}
 
 fn config() -> ProptestConfig {
     let cases = std::env::var("FUZZ_CASES")
@@ -131,6 +170,79 @@ proptest! {
             prop_assert!(r.sharpness.is_finite() && r.sharpness >= 0.0);
             prop_assert!((0.0..=1.0).contains(&r.glare) && (0.0..=1.0).contains(&r.brightness));
             prop_assert_eq!(r.ok, r.reasons.is_empty());
+        }
+    }
+
+    #[test]
+    fn document_detection_on_any_frame_and_guide_gives_corners_inside_the_frame_or_none(
+        w in 0usize..200, h in 0usize..200, seed in any::<u64>(), short in 0usize..3,
+        guide in (-50.0..250.0f64, -50.0..250.0f64, -10.0..300.0f64, -10.0..300.0f64),
+        aspect in prop_oneof![Just(1.585), Just(1.42), -1.0..12.0f64],
+        card in proptest::option::of((0usize..200, 0usize..200, 1usize..200, 1usize..200, any::<u8>())),
+    ) {
+        let frame = noisy_frame(w, h, seed, card, short);
+        let g = Guide { x: guide.0, y: guide.1, width: guide.2, height: guide.3, ellipse: false };
+        let mut s = DocumentScratch::default();
+        if let Some(r) = detect(&frame, w, h, &g, aspect, &DocumentConfig::default(), &mut s) {
+            prop_assert_eq!(r.found, r.corners.is_some());
+            if let Some(c) = r.corners {
+                prop_assert!(inside(&c, w, h), "{:?} outside {}×{}", c, w, h);
+                prop_assert!(r.coverage.is_finite() && r.skew_degrees.is_finite());
+                // a signature of what was found never panics either
+                let _ = Signature::of(&frame, w, h, &c);
+            } else {
+                prop_assert!(r.no_document || r.partly_outside);
+            }
+        }
+    }
+
+    #[test]
+    fn the_whole_check_on_any_frame_and_target_never_panics_and_says_why(
+        w in 0usize..160, h in 0usize..160, seed in any::<u64>(), short in 0usize..3,
+        g in (-50.0..200.0f64, -50.0..200.0f64, 0.0..250.0f64, 0.0..250.0f64),
+        which in 0u8..4,
+    ) {
+        let frame = noisy_frame(w, h, seed, None, short);
+        let guide = Guide { x: g.0, y: g.1, width: g.2, height: g.3, ellipse: which == 3 };
+        let target = match which {
+            0 => Target::Whole,
+            1 => Target::Region(Rect { x: g.0.max(0.0) as usize, y: g.1.max(0.0) as usize, width: g.2 as usize, height: g.3 as usize }),
+            2 => Target::Document { guide, aspect: 1.585 },
+            _ => Target::Selfie { guide },
+        };
+        let mut s = CheckScratch::default();
+        if let Some(r) = check(&frame, w, h, &target, 1920, &CheckConfig::default(), &mut s) {
+            prop_assert_eq!(r.ok, r.reasons.is_empty());
+            if let Some(c) = r.document.and_then(|d| d.corners) {
+                prop_assert!(inside(&c, w, h));
+            }
+            if let Some(b) = r.face.and_then(|f| f.face) {
+                prop_assert!(b.x >= 0.0 && b.y >= 0.0 && b.x + b.width <= w as f64 + 1e-6 && b.y + b.height <= h as f64 + 1e-6, "{:?}", b);
+            }
+        }
+    }
+
+    #[test]
+    fn homographies_and_crop_plans_from_any_corners_never_panic_and_stay_exact(
+        pts in proptest::collection::vec((prop_oneof![-1e6..1e6f64, Just(f64::NAN), Just(f64::INFINITY), 0.0..4000.0f64], prop_oneof![-1e6..1e6f64, Just(f64::NAN), 0.0..3000.0f64]), 8),
+        max_edge in 0u32..5000, margin in -1.0..1.0f64,
+    ) {
+        let q = |o: usize| -> Quad { [0, 1, 2, 3].map(|i| Point::new(pts[o + i].0, pts[o + i].1)) };
+        let (a, b) = (q(0), q(4));
+        if let Some(h) = Homography::from_points(&a, &b) {
+            for (p, t) in a.iter().zip(b.iter()) {
+                if let Some(m) = h.apply(*p) {
+                    prop_assert!(m.distance(*t) <= 1e-6 * (1.0 + t.x.abs() + t.y.abs()), "{:?} → {:?} vs {:?}", p, m, t);
+                }
+            }
+        }
+        if let Some(plan) = crop_plan(&a, 4000.0, 3000.0, None, max_edge, margin) {
+            prop_assert!(plan.width >= 2 && plan.height >= 2);
+            prop_assert!(plan.width.max(plan.height) <= max_edge.max(16) + 1);
+            prop_assert!(plan.triangles().count() as u32 <= 2 * plan.cells * plan.cells);
+            for (_, m) in plan.triangles() {
+                prop_assert!(m.iter().all(|v| v.is_finite()));
+            }
         }
     }
 

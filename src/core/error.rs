@@ -43,6 +43,8 @@ pub enum ErrorCode {
     InsecureContext,
     /// This browser lacks what the operation needs (camera API, canvas, image decoding).
     Unsupported,
+    /// No document was found in the picture to crop (`capture({ crop })`, `cropDocument`).
+    NoDocument,
 }
 
 impl ErrorCode {
@@ -66,11 +68,12 @@ impl ErrorCode {
             ErrorCode::CameraInUse => "camera_in_use",
             ErrorCode::InsecureContext => "insecure_context",
             ErrorCode::Unsupported => "unsupported",
+            ErrorCode::NoDocument => "no_document",
         }
     }
 
     /// Every code, in documentation order.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidInput,
         ErrorCode::UnsupportedFormat,
         ErrorCode::PayloadTooLarge,
@@ -88,6 +91,7 @@ impl ErrorCode {
         ErrorCode::CameraInUse,
         ErrorCode::InsecureContext,
         ErrorCode::Unsupported,
+        ErrorCode::NoDocument,
     ];
 
     /// Whether trying the same request again may succeed (network, timeout, 5xx, 429).

@@ -1,31 +1,62 @@
-//! EXIF orientation of a JPEG, read from its first bytes (the APP1 segment comes first).
+//! What a photo's first bytes say: the EXIF orientation of a JPEG (the APP1 segment comes
+//! first) and the size in pixels of a JPEG or PNG, before anything is decoded.
 
-/// How many leading bytes [`orientation`] may need.
+/// How many leading bytes [`orientation`] and [`image_size`] may need.
 pub const EXIF_SCAN_LEN: u32 = 128 * 1024;
+
+/// A JPEG's segments before the image data: (marker, body).
+fn segments(jpeg: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    let mut i = 2usize;
+    let mut done = !jpeg.starts_with(&[0xFF, 0xD8]);
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let segment = (|| {
+            let marker = *jpeg.get(i + 1)?;
+            if *jpeg.get(i)? != 0xFF || marker == 0xDA || marker == 0xD9 {
+                return None;
+            }
+            let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
+            let body = jpeg.get(i + 4..(i + 2).checked_add(len)?)?;
+            i = i.checked_add(2 + len)?;
+            (len >= 2).then_some((marker, body))
+        })();
+        done = segment.is_none();
+        segment
+    })
+}
 
 /// The EXIF orientation (1..=8) of a JPEG, if it has one.
 pub fn orientation(jpeg: &[u8]) -> Option<u16> {
-    if !jpeg.starts_with(&[0xFF, 0xD8]) {
-        return None;
+    segments(jpeg)
+        .find_map(|(marker, body)| {
+            (marker == 0xE1)
+                .then(|| body.strip_prefix(b"Exif\0\0"))
+                .flatten()
+        })
+        .and_then(tiff_orientation)
+}
+
+/// Width and height in pixels of a JPEG (its frame header) or a PNG (its IHDR), as stored
+/// (before any EXIF rotation); None when the first bytes do not say.
+pub fn image_size(head: &[u8]) -> Option<(u32, u32)> {
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") && head.get(12..16) == Some(b"IHDR") {
+        let be = |o: usize| -> Option<u32> {
+            Some(u32::from_be_bytes(head.get(o..o + 4)?.try_into().ok()?))
+        };
+        return Some((be(16)?, be(20)?));
     }
-    let mut i = 2usize;
-    loop {
-        let marker = *jpeg.get(i + 1)?;
-        if *jpeg.get(i)? != 0xFF || marker == 0xDA || marker == 0xD9 {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
-        if len < 2 {
-            return None;
-        }
-        if marker == 0xE1 {
-            let body = jpeg.get(i + 4..i + 2 + len)?;
-            if let Some(tiff) = body.strip_prefix(b"Exif\0\0") {
-                return tiff_orientation(tiff);
-            }
-        }
-        i = i.checked_add(2 + len)?;
-    }
+    // SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC)
+    let (_, body) = segments(head)
+        .find(|(m, _)| (0xC0..=0xCF).contains(m) && ![0xC4, 0xC8, 0xCC].contains(m))?;
+    let be = |o: usize| -> Option<u32> {
+        Some(u32::from(u16::from_be_bytes([
+            *body.get(o)?,
+            *body.get(o + 1)?,
+        ])))
+    };
+    Some((be(3)?, be(1)?))
 }
 
 fn tiff_orientation(tiff: &[u8]) -> Option<u16> {
@@ -140,5 +171,40 @@ pub(crate) mod tests {
         let mut bad_len = full.clone();
         bad_len[5] = 0; // APP0 length 0
         assert_eq!(orientation(&bad_len), None);
+    }
+
+    #[test]
+    fn the_size_comes_from_the_jpeg_frame_header_or_the_png_ihdr() {
+        // EXIF first, a DHT (C4, not a frame header), then SOF2 of 4000 × 3000
+        let mut jpeg = jpeg_with_orientation(6, true);
+        jpeg.truncate(jpeg.len() - 4);
+        jpeg.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x03, 0x00]);
+        jpeg.extend_from_slice(&[
+            0xFF, 0xC2, 0x00, 0x0B, 8, 0x0B, 0xB8, 0x0F, 0xA0, 3, 0, 0, 0,
+        ]);
+        assert_eq!(image_size(&jpeg), Some((4000, 3000)));
+        assert_eq!(
+            orientation(&jpeg),
+            Some(6),
+            "the same walk still finds the EXIF"
+        );
+        for cut in 0..jpeg.len() {
+            assert_eq!(
+                image_size(&jpeg[..cut]),
+                None,
+                "a truncated header says nothing"
+            );
+        }
+        let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+        png.extend_from_slice(&8160u32.to_be_bytes());
+        png.extend_from_slice(&6120u32.to_be_bytes());
+        assert_eq!(image_size(&png), Some((8160, 6120)));
+        assert_eq!(image_size(&png[..20]), None);
+        assert_eq!(image_size(b"GIF89a"), None);
+        assert_eq!(
+            image_size(&jpeg_with_orientation(1, false)),
+            None,
+            "no frame header yet"
+        );
     }
 }

@@ -10,6 +10,9 @@
 //! 3. sharpness = variance of the 4-neighbour Laplacian of the block image (grey levels²).
 //! 4. glare = share of clipped pixels in the region.
 
+use super::document::DocumentReport;
+use super::face::FaceReport;
+
 /// Long side of the analysis grid the region is averaged down to.
 pub const ANALYSIS_LONG_SIDE: usize = 640;
 
@@ -61,6 +64,26 @@ pub enum Reason {
     LowContrast,
     /// The source has too few pixels to read a document.
     LowResolution,
+    /// No document in the guide.
+    NoDocument,
+    /// The document reaches the frame's edge.
+    PartlyOutside,
+    /// The document is too small in the guide.
+    TooFar,
+    /// The document is larger than the guide.
+    TooClose,
+    /// The document is rotated or held at a slant.
+    Tilted,
+    /// No face in the oval.
+    NoFace,
+    /// More than one face.
+    MultipleFaces,
+    /// The face is too small in the oval.
+    FaceTooSmall,
+    /// The face is not in the middle of the oval.
+    FaceOffCenter,
+    /// The document shown is the side captured before (`autoCapture`'s `differentFrom`).
+    SameSide,
 }
 
 impl Reason {
@@ -73,6 +96,16 @@ impl Reason {
             Reason::TooBright => "too_bright",
             Reason::LowContrast => "low_contrast",
             Reason::LowResolution => "low_resolution",
+            Reason::NoDocument => "no_document",
+            Reason::PartlyOutside => "partly_outside",
+            Reason::TooFar => "too_far",
+            Reason::TooClose => "too_close",
+            Reason::Tilted => "tilted",
+            Reason::NoFace => "no_face",
+            Reason::MultipleFaces => "multiple_faces",
+            Reason::FaceTooSmall => "face_too_small",
+            Reason::FaceOffCenter => "face_off_center",
+            Reason::SameSide => "same_side",
         }
     }
 }
@@ -107,6 +140,10 @@ pub struct QualityReport {
     pub ok: bool,
     /// What is wrong, most important first.
     pub reasons: Vec<Reason>,
+    /// Where the document is, when a document was looked for.
+    pub document: Option<DocumentReport>,
+    /// The face, when the selfie guide was checked.
+    pub face: Option<FaceReport>,
 }
 
 /// Reusable buffers, so that analysing frame after frame allocates nothing.
@@ -185,6 +222,8 @@ pub fn analyze(
         resolution,
         ok: false,
         reasons: Vec::new(),
+        document: None,
+        face: None,
     };
     Some(judge(report, config))
 }
