@@ -1269,11 +1269,14 @@ def make_photo(job):
 
 
 def yuv420(rgb):
-    """Full-range BT.601 Y, Cb, Cr planes (chroma: means of 2 × 2 blocks), as bytes."""
+    """Limited-range (video) BT.601 Y, Cb, Cr planes (chroma: means of 2 × 2 blocks), as bytes.
+    Chromium's fake camera reads Y4M as video range whatever the header says: full-range values
+    would come out stretched, a white card clipped to 255 (glare)."""
     r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
     y = 0.299 * r + 0.587 * g + 0.114 * b
-    cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
-    cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    cb = -0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 0.5 * r - 0.418688 * g - 0.081312 * b
+    y, cb, cr = 16 + y * 219 / 255, 128 + cb * 224 / 255, 128 + cr * 224 / 255
     return b"".join(to_u8(p).tobytes() for p in (y, downsample(cb, 2), downsample(cr, 2)))
 
 

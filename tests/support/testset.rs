@@ -128,7 +128,13 @@ pub fn evaluate_frames(
     let mut out: BTreeMap<(bool, String), Tally> = BTreeMap::new();
     let mut scratch = DocumentScratch::default();
     // ACCURACY_DUMP=file.jsonl: one line per frame, to look at the misses
-    let mut dump = std::env::var_os("ACCURACY_DUMP").map(|p| std::fs::File::create(p).unwrap());
+    let mut dump = std::env::var_os("ACCURACY_DUMP").map(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .unwrap()
+    });
     for f in manifest["frames"].as_array().unwrap() {
         if f["split"] != split {
             continue;

@@ -26,8 +26,8 @@
 
 use super::framing::Guide;
 use super::geometry::{
-    area, corner_angles, is_convex, max_corner_distance, sides, true_aspect, Homography, Line,
-    Point, Quad,
+    area, atan2, corner_angles, is_convex, max_corner_distance, sides, true_aspect, Homography,
+    Line, Point, Quad,
 };
 
 /// Thresholds of the document verdict.
@@ -344,115 +344,9 @@ fn search(
         }
     }
     let proof = winner.and_then(|p| refine(frame, p.quad, p.polarity, aspect, centre, scratch))?;
-    let proof = outermost(frame, proof, &lines, aspect, guide, scratch);
-    let mut proof = pushed_out(frame, proof, aspect, centre, scratch);
+    let mut proof = outermost(frame, proof, &lines, aspect, guide, scratch);
     proof.print = print_inside(frame, &proof.quad);
     Some(proof)
-}
-
-/// How far the edge along `axis` (a located side, from its start) runs on beyond `len` (its
-/// end): the distance of its last edge point past the end before a gap of 6 px, within `reach`.
-fn runs_on(frame: &Frame<'_>, axis: &Axis, len: f64, polarity: f64, reach: f64) -> f64 {
-    let (mut last, mut t) = (0.0, 2.0);
-    while t <= reach {
-        if edge_at(frame, axis, len + t, polarity, Effort::Quick)
-            .is_some_and(|(o, _)| o.abs() <= 2.0)
-        {
-            last = t;
-        } else if t - last > 6.0 {
-            break;
-        }
-        t += 2.0;
-    }
-    last
-}
-
-/// A side lying inside the document (on a band, a photo block, a faint border's inner print)
-/// leaves both neighbouring sides running on past its corners. Such a side is moved out to where
-/// they stop (plus half a rounded corner), refitted there with either polarity, and kept if the
-/// whole proves better.
-fn pushed_out(
-    frame: &Frame<'_>,
-    mut proof: Proof,
-    aspect: f64,
-    centre: Point,
-    s: &mut DocumentScratch,
-) -> Proof {
-    for i in 0..4 {
-        let q = proof.quad;
-        let corners = [q[0], q[1], q[2], q[3]];
-        let at = |k: usize| corners.get(k % 4).copied().unwrap_or_default();
-        let (p0, p1) = (at(i), at(i + 1));
-        // the side before ends at p0; the side after starts at p1 (walked backwards from its end)
-        let (prev, next) = (at(i + 3), at(i + 2));
-        let pol = |k: usize| proof.polarity.get(k % 4).copied().flatten();
-        let (Some(pol_prev), Some(pol_next)) = (pol(i + 3), pol(i + 1)) else {
-            continue;
-        };
-        let (Some((a_prev, l_prev)), Some((a_next, l_next))) =
-            (Axis::new(prev, p0), Axis::new(next, p1))
-        else {
-            continue;
-        };
-        // walking next → p1 keeps the inside on the left: the polarity's sign flips
-        let reach = 0.35 * l_prev.min(l_next);
-        let (e0, e1) = (
-            runs_on(frame, &a_prev, l_prev, pol_prev, reach),
-            runs_on(frame, &a_next, l_next, -pol_next, reach),
-        );
-        if e0 < 4.0 || e1 < 4.0 {
-            continue;
-        }
-        // move the side parallel to itself by what the shorter run says (a run through a
-        // textured background goes on too far), then look for its edge a few pixels either way
-        let Some((side_axis, _)) = Axis::new(p0, p1) else {
-            continue;
-        };
-        let out = -e0.min(e1);
-        // a quick look at each way of moving it; a full one at the best
-        let mut best: Option<(f64, Quad, [Option<f64>; 4])> = None;
-        for extra in [0.0, -3.0, -6.0, -9.0] {
-            let m0 = side_axis.at(0.0, out + extra);
-            let m1 = side_axis.at(p0.distance(p1), out + extra);
-            let Some(moved) = Line::through(m0, m1.x - m0.x, m1.y - m0.y) else {
-                continue;
-            };
-            let mut lines: [Option<Line>; 4] = [None; 4];
-            for (k, (l, (a, b))) in lines.iter_mut().zip(sides(&q)).enumerate() {
-                if proof.polarity.get(k).copied().flatten().is_some() || k == i {
-                    *l = Line::through(a, b.x - a.x, b.y - a.y);
-                }
-            }
-            if let Some(l) = lines.get_mut(i) {
-                *l = Some(moved);
-            }
-            let Some(quad) = quad_from_sides(lines, aspect, centre) else {
-                continue;
-            };
-            for side_polarity in [1.0, -1.0, 0.0] {
-                let mut polarity = proof.polarity;
-                if let Some(p) = polarity.get_mut(i) {
-                    *p = Some(side_polarity);
-                }
-                if let Some(look) =
-                    refine_with(frame, quad, polarity, aspect, centre, s, Effort::Quick)
-                {
-                    let score = look.score();
-                    if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
-                        best = Some((score, quad, polarity));
-                    }
-                }
-            }
-        }
-        if let Some((_, quad, polarity)) = best {
-            if let Some(better) = refine(frame, quad, polarity, aspect, centre, s) {
-                if better.score() > proof.score() {
-                    proof = better;
-                }
-            }
-        }
-    }
-    proof
 }
 
 /// The document's border is the outermost of nested edges: a dark band along a card's edge, its
@@ -482,22 +376,17 @@ fn outermost(
         );
         // how far the side is from the centre, and how far out a line may be
         let depth = current.distance(inside).abs();
-        let mut outer: Vec<&SideLine> = peaks
-            .iter()
-            .flatten()
-            .filter(|c| {
+        let mut outer = peaks.map(|c| {
+            c.filter(|c| {
                 let d = c.line.distance(inside).abs();
                 let turn = (c.line.angle_degrees() - current.angle_degrees()).abs();
                 d > depth + 1.5 && d < depth * 3.0 && turn.min(180.0 - turn) < 4.0
             })
-            .collect();
-        outer.sort_by(|x, y| {
-            y.line
-                .distance(inside)
-                .abs()
-                .total_cmp(&x.line.distance(inside).abs())
         });
-        for c in outer {
+        // outermost first
+        let far = |c: &Option<SideLine>| c.map_or(-1.0, |c| c.line.distance(inside).abs());
+        insertion_sort(&mut outer, |x, y| far(x) > far(y));
+        for c in outer.iter().flatten() {
             let mut lines_now: [Option<Line>; 4] = [None; 4];
             for (j, (l, present)) in lines_now.iter_mut().zip(proof.polarity.iter()).enumerate() {
                 if present.is_some() {
@@ -1371,7 +1260,7 @@ fn edge_along(
         }
     }
     s.steps.truncate(n);
-    s.steps.sort_by(f64::total_cmp);
+    insertion_sort(&mut s.steps, |a, b| a < b);
     Some(SideEvidence {
         line,
         support: n as f64 / samples as f64,
@@ -1436,8 +1325,31 @@ fn continuation(
             }
         }
     }
-    ends.sort_by(|a, b| b.total_cmp(a));
-    (ends[0] + ends[1]) / 2.0
+    let (mut first, mut second) = (0.0f64, 0.0f64);
+    for e in ends {
+        if e > first {
+            (first, second) = (e, first);
+        } else if e > second {
+            second = e;
+        }
+    }
+    (first + second) / 2.0
+}
+
+/// Sorts a few items (at most a few dozen) by `before`: the standard library's sorts weigh
+/// several KB of the package.
+fn insertion_sort<T>(v: &mut [T], before: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0
+            && v.get(j)
+                .zip(v.get(j - 1))
+                .is_some_and(|(a, b)| before(a, b))
+        {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -1558,7 +1470,7 @@ fn judge(
     let coverage = area(&q) / (guide.width * guide.height);
     let rotation = {
         let [(t0, t1), _, (b0, b1), _] = sides(&q);
-        let a = (t1.y - t0.y).atan2(t1.x - t0.x) + (b0.y - b1.y).atan2(b0.x - b1.x);
+        let a = atan2(t1.y - t0.y, t1.x - t0.x) + atan2(b0.y - b1.y, b0.x - b1.x);
         (a / 2.0).to_degrees().abs()
     };
     let slant = corner_angles(&q)

@@ -580,7 +580,8 @@ mod tests {
     /// the cascade, so that these tests need no photo.
     pub fn draw_face(img: &mut [u8], w: usize, (x, y): (usize, usize), n: usize) {
         let ellipse = |u: f64, v: f64, cx: f64, cy: f64, rx: f64, ry: f64| {
-            ((u - cx) / rx).powi(2) + ((v - cy) / ry).powi(2) < 1.0
+            let (a, b) = ((u - cx) / rx, (v - cy) / ry);
+            a * a + b * b < 1.0
         };
         for py in y..y + n {
             for px in x..x + n {
