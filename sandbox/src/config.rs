@@ -168,6 +168,9 @@ pub struct Config {
     pub log_requests: bool,
     /// Seed of the fault injector's random draws (None = from entropy).
     pub fault_seed: Option<u64>,
+    /// A folder served read-only under `/_sandbox/files/` (test photographs for browser tests
+    /// and benchmarks); None = nothing served.
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -186,6 +189,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             log_requests: false,
             fault_seed: None,
+            files_dir: None,
         }
     }
 }

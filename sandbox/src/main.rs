@@ -60,6 +60,10 @@ struct Args {
     /// Do not log requests.
     #[arg(long)]
     quiet: bool,
+    /// Serve this folder read-only under /_sandbox/files/ (the generated test photographs, for
+    /// browser tests and benchmarks).
+    #[arg(long)]
+    files: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -138,6 +142,7 @@ fn build_config(args: &Args) -> Result<Config, String> {
             .collect(),
         log_requests: !args.quiet,
         fault_seed: args.fault_seed,
+        files_dir: args.files.clone(),
     })
 }
 

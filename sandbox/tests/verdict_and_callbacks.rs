@@ -5,6 +5,7 @@
 
 mod common;
 use common::*;
+use id360_sandbox::Config;
 use serde_json::{json, Value};
 
 async fn finalize_with(env: &Env, process: &str, recto: Vec<u8>, selfie: Option<Vec<u8>>) -> Value {
@@ -379,4 +380,47 @@ async fn samples_are_served_with_hints_and_padding() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn a_files_folder_is_served_read_only_and_nothing_outside_it() {
+    let dir = std::env::temp_dir().join(format!("id360-files-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("frames")).unwrap();
+    std::fs::write(dir.join("frames/a.png"), b"\x89PNG-ish").unwrap();
+    std::fs::write(dir.join("manifest.json"), b"{}").unwrap();
+    let env = env_with(Config {
+        files_dir: Some(dir.clone()),
+        ..test_config()
+    })
+    .await;
+    let get = |path: &str| {
+        env.client
+            .get(format!("{}/_sandbox/files/{path}", env.base))
+            .send()
+    };
+    let r = get("frames/a.png").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"\x89PNG-ish");
+    assert_eq!(get("manifest.json").await.unwrap().status(), 200);
+    for outside in [
+        "../Cargo.toml",
+        "frames/../../x",
+        "%2e%2e/x",
+        "missing.png",
+        "frames",
+    ] {
+        assert_eq!(get(outside).await.unwrap().status(), 404, "{outside}");
+    }
+    // without a folder, nothing is served
+    let plain = env_with(test_config()).await;
+    let r = plain
+        .client
+        .get(format!("{}/_sandbox/files/manifest.json", plain.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let _ = std::fs::remove_dir_all(dir);
 }

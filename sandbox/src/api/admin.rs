@@ -45,6 +45,37 @@ pub fn routes() -> Router<Arc<Sandbox>> {
         .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/samples/{file}", get(sample))
+        .route("/_sandbox/files/{*path}", get(file))
+}
+
+/// `GET /_sandbox/files/{path}`: a file of the folder given with `--files` (404 without one, for
+/// a path leaving it, or a missing file).
+async fn file(
+    axum::extract::State(sb): AppState,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    let missing = || ApiError::not_found("unknown_file", "No such file in the served folder.");
+    let root = sb.config.files_dir.clone().ok_or_else(missing)?;
+    let relative = std::path::Path::new(&path);
+    let safe = relative
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !safe || path.is_empty() {
+        return Err(missing());
+    }
+    let full = root.join(relative);
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(full))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(missing)?;
+    let mime = match relative.extension().and_then(|e| e.to_str()) {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, mime)], bytes).into_response())
 }
 
 /// The admin view of an enrollment: everything but the api_key.
