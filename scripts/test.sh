@@ -19,15 +19,19 @@ cargo clippy -p id360-flow --target wasm32-unknown-unknown --locked -- -D warnin
 RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/simd \
   cargo clippy -p id360-flow --target wasm32-unknown-unknown --locked -- -D warnings
 
-step "native tests (library core, sandbox over HTTP)"
-cargo test --workspace --locked
+step "capture test set (scripts/testset/gen.py: fixed seeds; skipped when up to date)"
+target/venv/bin/python scripts/testset/gen.py target/testset
+
+step "native tests (library core with the detectors' accuracy on the test set, sandbox over HTTP)"
+ID360_REQUIRE_TESTSET=1 cargo test --workspace --locked
 
 # The wasm tests talk to a sandbox started here (port baked into the test build).
 PORT="${ID360_TEST_PORT:-8361}"
 export ID360_SANDBOX_URL="http://127.0.0.1:${PORT}"
 step "sandbox for the wasm tests on ${ID360_SANDBOX_URL}"
 cargo build -q -p id360-sandbox --locked
-./target/debug/id360-sandbox --bind "127.0.0.1:${PORT}" --verdict-delay-ms 50 --callback-retry-ms 20 --quiet &
+./target/debug/id360-sandbox --bind "127.0.0.1:${PORT}" --verdict-delay-ms 50 --callback-retry-ms 20 --quiet \
+  --files target/testset &
 SANDBOX_PID=$!
 trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
@@ -42,16 +46,18 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 step "browser tests (wasm-pack test, headless Chromium)"
 wasm-pack test --headless --chrome -- --locked --test browser
 
-step "camera tests (fake camera fed by a synthetic ID card; then a camera refused)"
-mkdir -p target/fake-camera target/test-webdriver
-./target/debug/id360-sandbox fake-camera --kind card --out target/fake-camera/card.y4m
+step "capture checks on the test set's photographs (headless Chromium)"
+wasm-pack test --headless --chrome -- --locked --test capture_checks
+
+step "camera tests (fake camera fed by the test set's card video; then a camera refused)"
+mkdir -p target/test-webdriver
 python3 - "$PWD" <<'PY'
 import json, sys
 root = sys.argv[1]
 base = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 camera = base + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                 f"--use-file-for-fake-video-capture={root}/target/fake-camera/card.y4m"]
+                 f"--use-file-for-fake-video-capture={root}/target/testset/documents/videos/front.y4m"]
 denied = base + ["--use-fake-device-for-media-stream", "--deny-permission-prompts"]
 for name, args in (("camera", camera), ("denied", denied)):
     with open(f"{root}/target/test-webdriver/{name}.json", "w") as f:
@@ -91,5 +97,5 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 DEMO_URL="http://127.0.0.1:${E2E_DEMO_PORT}" SANDBOX_URL="http://127.0.0.1:${E2E_SANDBOX_PORT}" \
-  FAKE_CAMERA_Y4M="$PWD/target/fake-camera/card.y4m" SCREENSHOT_DIR="$PWD/target/e2e-screenshots" \
+  CAMERA_VIDEOS="$PWD/target/testset/documents/videos" SCREENSHOT_DIR="$PWD/target/e2e-screenshots" \
   node --test www-demo/e2e/

@@ -25,7 +25,8 @@ mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub use js::{
-    guide_rect, prepare_file, Camera, Id360Error, Id360Flow, QualityAnalyzer, QualityWatch,
+    crop_document, guide_rect, prepare_file, Camera, Id360Error, Id360Flow, QualityAnalyzer,
+    QualityWatch,
 };
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -1,5 +1,6 @@
-//! Capture in headless Chromium with a fake camera fed by a synthetic ID card (Y4M generated
-//! by the test command): open, capture, stop, quality checks, auto-capture, prepareFile.
+//! Capture in headless Chromium with a fake camera fed by the generated card video (the front of
+//! an ID card on a table, scripts/testset/gen.py): open, capture, stop, checks that find the card,
+//! auto-capture with crop and `differentFrom`, prepareFile.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -311,4 +312,156 @@ fn the_analyzer_checks_frames_you_already_have() {
     assert_eq!(reasons, ["low_contrast", "blurry"]);
     let e = a.analyze_grey(&flat, 641, 480, None).unwrap_err();
     assert_eq!(text(&e, "code"), "invalid_input");
+}
+
+/// The card's corners in the fake camera's video, from the test set's manifest.
+async fn video_corners() -> Vec<(f64, f64)> {
+    let m = common::json("GET", "/_sandbox/files/documents/manifest.json", None).await;
+    Array::from(&get(&m, "videos.card_corners.front"))
+        .iter()
+        .map(|c| (num(&c, "0"), num(&c, "1")))
+        .collect()
+}
+
+async fn first_report(cam: &JsValue, options: &str) -> JsValue {
+    for _ in 0..40 {
+        let r = method(cam, "checkQuality", &[json(options)]).unwrap();
+        if !r.is_null() {
+            return r;
+        }
+        sleep(50.0).await;
+    }
+    panic!("no frame");
+}
+
+#[wasm_bindgen_test]
+async fn the_check_finds_the_card_of_the_video_at_its_corners() {
+    let cam = open().await;
+    let r = first_report(&cam, r#"{"region":"id_card"}"#).await;
+    assert_eq!(
+        get(&r, "document.found").as_bool(),
+        Some(true),
+        "{:?}",
+        js_sys::JSON::stringify(&r)
+    );
+    let found: Vec<(f64, f64)> = Array::from(&get(&r, "document.corners"))
+        .iter()
+        .map(|c| (num(&c, "x"), num(&c, "y")))
+        .collect();
+    let truth = video_corners().await;
+    let err = found
+        .iter()
+        .zip(&truth)
+        .map(|(a, b)| (a.0 - b.0).hypot(a.1 - b.1))
+        .fold(0.0, f64::max);
+    // 640-px analysis of a 1280-px video: 4 px here are 2 px there
+    assert!(err < 4.0, "{found:?} vs {truth:?}");
+    assert!(num(&r, "document.coverage") > 0.7 && num(&r, "document.coverage") < 1.1);
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn auto_capture_and_capture_crop_the_card_flat() {
+    let cam = open().await;
+    let shot = await_method(
+        &cam,
+        "autoCapture",
+        &[json(r#"{"region":"id_card","crop":true}"#)],
+    )
+    .await
+    .unwrap();
+    let (w, h) = bitmap_size(&shot).await;
+    assert!((w / h - 85.6 / 54.0).abs() < 0.03, "{w}×{h}");
+    assert!(w > 900.0, "the card at the video's resolution: {w}");
+    let by_hand = await_method(&cam, "capture", &[json(r#"{"crop":true,"maxEdge":800}"#)])
+        .await
+        .unwrap();
+    assert_eq!(bitmap_size(&by_hand).await.0, 800.0);
+    for bad in [
+        r#"{"crop":true,"region":"selfie"}"#,
+        r#"{"region":"id_card"}"#,
+        r#"{"crop":"yes"}"#,
+    ] {
+        let e = await_method(&cam, "capture", &[json(bad)])
+            .await
+            .unwrap_err();
+        assert_eq!(text(&e, "code"), "invalid_input", "{bad}");
+    }
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_same_side_is_not_captured_again_as_the_next_one() {
+    let cam = open().await;
+    let (on_front, front_reports) = recorder();
+    let o = json(r#"{"region":"id_card","timeoutMs":8000}"#);
+    with(&o, "onQuality", &on_front);
+    let front = match await_method(&cam, "autoCapture", &[o]).await {
+        Ok(b) => b,
+        Err(e) => panic!(
+            "{}: {:?}",
+            text(&e, "message"),
+            front_reports
+                .iter()
+                .take(12)
+                .map(|r| js_sys::JSON::stringify(&r).unwrap().as_string().unwrap())
+                .collect::<Vec<_>>()
+        ),
+    };
+    let (on_quality, seen) = recorder();
+    let o = json(r#"{"region":"id_card","timeoutMs":2500}"#);
+    with(&o, "differentFrom", &front);
+    with(&o, "onQuality", &on_quality);
+    let e = await_method(&cam, "autoCapture", &[o]).await.unwrap_err();
+    assert_eq!(text(&e, "code"), "timeout");
+    let same: Vec<bool> = seen
+        .iter()
+        .map(|r| {
+            Array::from(&get(&r, "reasons"))
+                .iter()
+                .any(|x| x.as_string().as_deref() == Some("same_side"))
+        })
+        .collect();
+    assert!(
+        same.iter().filter(|s| **s).count() >= 5,
+        "the reports said same_side: {same:?}"
+    );
+    // the library's own captures are remembered; a photo of the same side, decoded, says the same
+    let copy = blob_of(
+        &js_sys::Uint8Array::new(
+            &JsFuture::from(front.unchecked_ref::<web_sys::Blob>().array_buffer())
+                .await
+                .unwrap(),
+        )
+        .to_vec(),
+    );
+    let o = json(r#"{"region":"id_card","timeoutMs":1500}"#);
+    with(&o, "differentFrom", &copy);
+    assert_eq!(
+        text(
+            &await_method(&cam, "autoCapture", &[o]).await.unwrap_err(),
+            "code"
+        ),
+        "timeout"
+    );
+    // what cannot be compared is refused
+    let o = json(r#"{"region":"selfie","timeoutMs":1500}"#);
+    with(&o, "differentFrom", &front);
+    assert_eq!(
+        text(
+            &await_method(&cam, "autoCapture", &[o]).await.unwrap_err(),
+            "code"
+        ),
+        "invalid_input"
+    );
+    let o = json(r#"{"region":"id_card","timeoutMs":1500}"#);
+    with(&o, "differentFrom", &JsValue::from_str("front"));
+    assert_eq!(
+        text(
+            &await_method(&cam, "autoCapture", &[o]).await.unwrap_err(),
+            "code"
+        ),
+        "invalid_input"
+    );
+    await_method(&cam, "stop", &[]).await.unwrap();
 }

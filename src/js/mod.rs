@@ -7,6 +7,6 @@ mod flow;
 mod options;
 mod types;
 
-pub use capture::{guide_rect, prepare_file, Camera, QualityAnalyzer, QualityWatch};
+pub use capture::{crop_document, guide_rect, prepare_file, Camera, QualityAnalyzer, QualityWatch};
 pub use error::Id360Error;
 pub use flow::Id360Flow;

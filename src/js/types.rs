@@ -16,7 +16,7 @@ export type Id360ErrorCode =
   | "invalid_input" | "unsupported_format" | "payload_too_large" | "out_of_order"
   | "unauthorized" | "not_found" | "rate_limited" | "server" | "network" | "timeout"
   | "aborted" | "invalid_response" | "permission_denied" | "no_camera" | "camera_in_use"
-  | "insecure_context" | "unsupported";
+  | "insecure_context" | "unsupported" | "no_document";
 
 /** Steps of the flow. */
 export type Id360Step = "info" | "route" | "consent" | "document" | "selfie" | "finalize" | "capture";
@@ -129,16 +129,48 @@ export interface Id360Flow {
 /** What a framing guide frames. */
 export type GuideKind = "id_card" | "passport" | "paper_licence" | "selfie";
 
+/** A document a guide frames (and a crop keeps). */
+export type DocumentKind = "id_card" | "passport" | "paper_licence";
+
 /** A framing guide in video pixels (`ellipse` for the selfie oval). */
 export interface GuideRect { x: number; y: number; width: number; height: number; ellipse: boolean; }
 
-/** Why a frame is not good enough. */
-export type QualityReason = "blurry" | "glare" | "too_dark" | "too_bright" | "low_contrast" | "low_resolution";
+/** A point in pixels of the frame (video, photo). */
+export interface Corner { x: number; y: number; }
+
+/** Why a frame is not good enough, most useful first. */
+export type QualityReason =
+  | "low_resolution" | "too_dark" | "too_bright"
+  | "no_document" | "partly_outside" | "too_far" | "too_close" | "tilted"
+  | "no_face" | "multiple_faces" | "face_too_small" | "face_off_center"
+  | "glare" | "low_contrast" | "blurry"
+  | "same_side";
+
+/** Where the document is (reports of a document guide). */
+export interface DocumentDetection {
+  /** Whether its four corners were found inside the frame. */
+  found: boolean;
+  /** Top-left, top-right, bottom-right, bottom-left, in the frame's pixels; null when not found. */
+  corners: Corner[] | null;
+  /** Its area against the guide's (0 when not found); too_far below 0.55, too_close above 1.25. */
+  coverage: number;
+  /** The larger of its rotation and of its corners' slant, in degrees; tilted above 12. */
+  skewDegrees: number;
+}
+
+/** The face in the selfie oval (reports of the selfie guide). */
+export interface FaceDetection {
+  found: boolean;
+  /** Faces seen; multiple_faces above 1. */
+  count: number;
+  /** The largest face's box in the frame's pixels; null when none. */
+  box: { x: number; y: number; width: number; height: number } | null;
+}
 
 /** Scores and verdict of one frame. */
 export interface QualityReport {
   ok: boolean;
-  /** Most important first. */
+  /** Most useful first. */
   reasons: QualityReason[];
   /** Variance of the Laplacian (grey levels²); blurry below 60 by default. */
   sharpness: number;
@@ -150,17 +182,34 @@ export interface QualityReport {
   contrast: number;
   /** Long side of the source in pixels; low resolution below 1000. */
   resolution: number;
+  /** With a document region ('id_card', 'passport', 'paper_licence'). */
+  document?: DocumentDetection;
+  /** With the 'selfie' region. */
+  face?: FaceDetection;
 }
 
-/** Thresholds of the quality verdict (defaults in `QualityReport`'s comments). */
+/** Thresholds of the verdict (defaults in `QualityReport`'s and its parts' comments). */
 export interface QualityThresholds {
   minSharpness?: number; maxGlare?: number; glareLevel?: number; minBrightness?: number;
   maxBrightness?: number; minContrast?: number; minResolution?: number;
+  /** Document area against the guide's: too_far below (0.55), too_close above (1.25). */
+  minCoverage?: number; maxCoverage?: number;
+  /** Degrees of rotation or slant above which the document is tilted (12). */
+  maxSkew?: number;
+  /** Share of the frame a corner must keep from its edge (0.02), else partly_outside. */
+  edgeMargin?: number;
+  /** Face width against the oval's, below which face_too_small (0.4). */
+  minFaceSize?: number;
+  /** Face centre's distance from the oval's, in oval sizes, above which face_off_center (0.2). */
+  maxFaceOffset?: number;
+  /** autoCapture: how far a corner may move between still frames, px of a 640-px frame (1.5). */
+  maxMotion?: number;
 }
 
 /** Where to check and how strictly. */
 export interface QualityOptions {
-  /** A framing guide, or a rectangle in video pixels (default: the whole frame). */
+  /** A framing guide (a document kind finds the document, 'selfie' the face), or a rectangle in
+   * video pixels (default: the whole frame). */
   region?: GuideKind | { x: number; y: number; width: number; height: number };
   thresholds?: QualityThresholds;
 }
@@ -177,21 +226,43 @@ export interface CameraOptions {
 /** Options of `camera.switchTo`. */
 export type SwitchOptions = CameraOptions;
 
-/** JPEG encoding of captured or prepared photos. */
-export interface CaptureOptions {
+/** JPEG encoding of prepared photos. */
+export interface EncodeOptions {
   /** Long edge cap in pixels (default 2000). */
   maxEdge?: number;
   /** JPEG quality 0.1..1 (default 0.92). */
   quality?: number;
 }
 
+/** Options of `camera.capture`. */
+export interface CaptureOptions extends EncodeOptions {
+  /** Keep only the document, flat and upright (rejects with `no_document` when none is found). */
+  crop?: boolean;
+  /** With `crop`: the guide the document is looked for in (default 'id_card'). */
+  region?: DocumentKind;
+}
+
 /** Options of `prepareFile`. */
-export type PrepareFileOptions = CaptureOptions;
+export type PrepareFileOptions = EncodeOptions;
+
+/** Options of `cropDocument`. */
+export interface CropOptions extends EncodeOptions {
+  /** The document's kind: where it is looked for when no corners are given, and the crop's
+   * proportions (default 'id_card'). */
+  kind?: DocumentKind;
+  /** Share of the document's size kept around it, 0..0.2 (default 0.02). */
+  margin?: number;
+}
 
 /** Options of `camera.autoCapture`. */
-export interface AutoCaptureOptions extends QualityOptions, CaptureOptions {
-  /** Consecutive good frames needed (default 5). */
+export interface AutoCaptureOptions extends QualityOptions, EncodeOptions {
+  /** Consecutive good and still frames needed (default 5). */
   steadyFrames?: number;
+  /** Keep only the document, flat and upright (needs a document region). */
+  crop?: boolean;
+  /** A previous capture (of this library, or a JPEG/PNG photo of the document): wait until the
+   * document in the guide is another one (turned over); reason `same_side` meanwhile. */
+  differentFrom?: Blob;
   signal?: AbortSignal;
   /** Reject with `timeout` after this long without a steady good frame. */
   timeoutMs?: number;

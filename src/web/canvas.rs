@@ -115,6 +115,21 @@ pub async fn encode_jpeg(
     .at(Step::Capture))
 }
 
+/// Encodes a drawn canvas as a JPEG that fits the 9.5 MB limit: lower quality first, then a
+/// smaller copy.
+pub async fn encode_canvas(c: &HtmlCanvasElement, quality: f64) -> Result<Blob, FlowError> {
+    let mut quality = quality;
+    for _ in 0..3 {
+        let blob = to_blob(c, "image/jpeg", quality).await?;
+        if blob.size() <= MAX_PAGE_BYTES as f64 {
+            return Ok(blob);
+        }
+        quality = (quality - 0.15).max(0.4);
+    }
+    let (w, h) = (c.width(), c.height());
+    encode_jpeg(&c.clone().into(), w, h, w.max(h) * 4 / 5, quality).await
+}
+
 /// `ctx.drawImage(source, 0, 0, w, h)` for any drawable JS value.
 pub fn draw(
     ctx: &CanvasRenderingContext2d,

@@ -4,9 +4,11 @@
 
 use super::canvas::{canvas, context, draw};
 use super::media::field;
-use crate::core::image::quality::{
-    analyze, rgba_to_grey, QualityConfig, QualityReport, Rect, Scratch, ANALYSIS_LONG_SIDE,
-};
+use crate::core::image::check::{check, CheckConfig, CheckScratch, Target};
+use crate::core::image::document::Signature;
+use crate::core::image::framing::{guide, GuideKind};
+use crate::core::image::geometry::{Point, Quad};
+use crate::core::image::quality::{rgba_to_grey, QualityReport, Rect, ANALYSIS_LONG_SIDE};
 use crate::core::FlowError;
 use js_sys::{Function, Reflect, Uint8ClampedArray};
 use std::cell::{Cell, RefCell};
@@ -18,13 +20,56 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 /// A region in source pixels: x, y, width, height.
 pub type SourceRegion = (f64, f64, f64, f64);
 
+/// Where to look in a frame: the whole of it, a rectangle, or a framing guide (whose kind
+/// says whether a document or a face is looked for).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Region {
+    /// The whole frame.
+    Whole,
+    /// A framing guide of this kind, as `guideRect` draws it.
+    Guide(GuideKind),
+    /// A rectangle in source pixels.
+    Pixels(SourceRegion),
+}
+
+impl Region {
+    /// The check's target in a frame of `width × height` pixels that shows the source at
+    /// `scale` (frame pixels per source pixel); None when a rectangle is empty or outside.
+    pub fn target(self, width: f64, height: f64, scale: f64) -> Option<Target> {
+        match self {
+            Region::Whole => Some(Target::Whole),
+            Region::Pixels((x, y, w, h)) => {
+                let (x, y, w, h) = (x * scale, y * scale, w * scale, h * scale);
+                (x < width && y < height && w >= 1.0 && h >= 1.0).then_some(Target::Region(Rect {
+                    x: x as usize,
+                    y: y as usize,
+                    width: w as usize,
+                    height: h as usize,
+                }))
+            }
+            Region::Guide(kind) => {
+                let g = guide(kind, width, height, 0.08)?;
+                Some(match kind {
+                    GuideKind::Selfie => Target::Selfie { guide: g },
+                    _ => Target::Document {
+                        guide: g,
+                        aspect: kind.aspect(),
+                    },
+                })
+            }
+        }
+    }
+}
+
 /// Reused canvas and buffers for analysing frame after frame.
 pub struct FrameAnalyzer {
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
     rgba: Vec<u8>,
     grey: Vec<u8>,
-    scratch: Scratch,
+    size: (usize, usize),
+    scale: f64,
+    scratch: CheckScratch,
 }
 
 impl FrameAnalyzer {
@@ -37,18 +82,21 @@ impl FrameAnalyzer {
             ctx,
             rgba: Vec::new(),
             grey: Vec::new(),
-            scratch: Scratch::default(),
+            size: (0, 0),
+            scale: 1.0,
+            scratch: CheckScratch::default(),
         })
     }
 
-    /// Analyses the current picture of `source` (`width × height` source pixels).
+    /// Analyses the current picture of `source` (`width × height` source pixels), drawn at
+    /// ≤ 640 px. Corners and boxes in the report are in source pixels.
     pub fn analyze(
         &mut self,
         source: &JsValue,
         width: f64,
         height: f64,
-        region: Option<SourceRegion>,
-        config: &QualityConfig,
+        region: Region,
+        config: &CheckConfig,
     ) -> Option<QualityReport> {
         if !(width >= 3.0 && height >= 3.0) {
             return None;
@@ -71,22 +119,35 @@ impl FrameAnalyzer {
         self.rgba.resize(data.length() as usize, 0);
         data.copy_to(&mut self.rgba);
         rgba_to_grey(&self.rgba, &mut self.grey);
-        let rect = region.map(|(x, y, w, h)| Rect {
-            x: (x * scale).max(0.0) as usize,
-            y: (y * scale).max(0.0) as usize,
-            width: (w * scale).max(0.0) as usize,
-            height: (h * scale).max(0.0) as usize,
-        });
-        let resolution = width.max(height) as u32;
-        analyze(
+        self.size = (aw as usize, ah as usize);
+        // the frame's own scale, exact per axis after rounding
+        self.scale = f64::from(aw) / width;
+        let target = region.target(f64::from(aw), f64::from(ah), self.scale)?;
+        let mut report = check(
             &self.grey,
             aw as usize,
             ah as usize,
-            rect,
-            resolution,
+            &target,
+            width.max(height) as u32,
             config,
             &mut self.scratch,
-        )
+        )?;
+        let k = 1.0 / self.scale;
+        if let Some(c) = report.document.as_mut().and_then(|d| d.corners.as_mut()) {
+            *c = c.map(|p| Point::new(p.x * k, p.y * k));
+        }
+        if let Some(b) = report.face.as_mut().and_then(|f| f.face.as_mut()) {
+            (b.x, b.y, b.width, b.height) = (b.x * k, b.y * k, b.width * k, b.height * k);
+        }
+        Some(report)
+    }
+
+    /// The content signature of the document at `corners` (source pixels) in the last frame
+    /// analysed.
+    pub fn signature(&self, corners: &Quad) -> Option<Signature> {
+        let k = self.scale;
+        let c = corners.map(|p| Point::new(p.x * k, p.y * k));
+        Signature::of(&self.grey, self.size.0, self.size.1, &c)
     }
 }
 

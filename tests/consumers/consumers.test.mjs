@@ -145,13 +145,14 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
     assert.ok(!/\bany\b/.test(text), `${f} mentions any`);
   }
   await writeFile(join(WORK, 'consumer.ts'), `
-    import init, { Id360Flow, Id360Error, Camera, prepareFile, guideRect, type Id360ErrorCode, type UploadProgress, type QualityReport } from 'id360-flow';
+    import init, { Id360Flow, Id360Error, Camera, prepareFile, cropDocument, guideRect, type Id360ErrorCode, type UploadProgress, type QualityReport } from 'id360-flow';
     function explain(code: Id360ErrorCode): string {
       switch (code) {
         case 'invalid_input': case 'unsupported_format': case 'payload_too_large': case 'out_of_order':
         case 'unauthorized': case 'not_found': case 'rate_limited': case 'server': case 'network':
         case 'timeout': case 'aborted': case 'invalid_response': case 'permission_denied':
         case 'no_camera': case 'camera_in_use': case 'insecure_context': case 'unsupported':
+        case 'no_document':
           return code;
         default: { const never: never = code; return never; }
       }
@@ -164,9 +165,13 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
       await flow.acceptTerms({ biometry: true });
       const camera = await Camera.open(video, { facing: 'environment' });
       const g = guideRect('id_card', camera.width, camera.height);
-      const blob: Blob = await camera.autoCapture({ region: 'id_card', onQuality: (r: QualityReport) => r.reasons });
+      const blob: Blob = await camera.autoCapture({ region: 'id_card', crop: true, onQuality: (r: QualityReport) => r.document?.corners?.[0]?.x });
+      const back: Blob = await camera.autoCapture({ region: 'id_card', differentFrom: blob });
       const page = await prepareFile(file, { maxEdge: 1600 });
-      await flow.uploadIdDocument([blob, page], { onProgress: (p: UploadProgress) => p.documentLoaded / p.documentTotal });
+      const flat: Blob = await cropDocument(file, [{ x: 1, y: 1 }, { x: 9, y: 1 }, { x: 9, y: 6 }, { x: 1, y: 6 }], { kind: 'passport' });
+      // @ts-expect-error: a face report has no corners
+      camera.checkQuality({ region: 'selfie' })?.face?.corners;
+      await flow.uploadIdDocument([blob, back, page, flat].slice(0, 2), { onProgress: (p: UploadProgress) => p.documentLoaded / p.documentTotal });
       try { await flow.finalize(); } catch (e) { if (e instanceof Id360Error) console.log(explain(e.code), e.status, route, g.width); }
       // @ts-expect-error: an unknown code is not an Id360ErrorCode
       explain('nope');

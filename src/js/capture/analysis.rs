@@ -1,115 +1,147 @@
-//! Frame analysis for JS: the quality options and report, `QualityAnalyzer`, `guideRect`.
+//! Frame analysis for JS: the check's options (region, thresholds) and report, `QualityAnalyzer`,
+//! `guideRect`.
 
 use super::{invalid, set, QualityOptionsArg};
+use crate::core::image::check::{check, CheckConfig, CheckScratch};
 use crate::core::image::framing::{guide, GuideKind};
-use crate::core::image::quality::{analyze, QualityConfig, QualityReport, Rect, Scratch};
+use crate::core::image::geometry::Quad;
+use crate::core::image::quality::{rgba_to_grey, QualityReport};
+use crate::core::image::steady::DEFAULT_TOLERANCE;
 use crate::core::FlowError;
 use crate::js::error::to_js;
 use crate::js::options::Options;
-use crate::web::frames::SourceRegion;
+use crate::web::frames::Region;
 use crate::web::media::field;
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Thresholds and region of a quality check.
-pub(crate) struct QualitySpec {
-    pub(crate) config: QualityConfig,
-    pub(crate) region: RegionSpec,
+/// The largest frame `QualityAnalyzer` takes (a 4096 × 4096 video frame): larger ones are
+/// photos, which `cropDocument` and `prepareFile` handle without copying them into wasm.
+pub const MAX_FRAME_PIXELS: u64 = 4096 * 4096;
+
+/// Region and thresholds of a check.
+pub(crate) struct CheckSpec {
+    pub(crate) config: CheckConfig,
+    pub(crate) region: Region,
+    /// How far a corner may move between two still frames, in pixels of a 640-px frame.
+    pub(crate) max_motion: f64,
 }
 
-#[derive(Clone, Copy)]
-pub(crate) enum RegionSpec {
-    Whole,
-    Guide(GuideKind),
-    Pixels(SourceRegion),
-}
+/// The threshold options: (name, least, greatest, the range in words — float formatting would
+/// weigh several KB in the wasm).
+const THRESHOLDS: [(&str, f64, f64, &str); 14] = [
+    ("minSharpness", 0.0, 1e9, "0 to 1e9"),
+    ("maxGlare", 0.0, 1.0, "0 to 1"),
+    ("glareLevel", 1.0, 255.0, "1 to 255"),
+    ("minBrightness", 0.0, 1.0, "0 to 1"),
+    ("maxBrightness", 0.0, 1.0, "0 to 1"),
+    ("minContrast", 0.0, 1.0, "0 to 1"),
+    ("minResolution", 0.0, 100_000.0, "0 to 100000"),
+    ("minCoverage", 0.0, 4.0, "0 to 4"),
+    ("maxCoverage", 0.0, 4.0, "0 to 4"),
+    ("maxSkew", 0.0, 90.0, "0 to 90"),
+    ("edgeMargin", 0.0, 0.45, "0 to 0.45"),
+    ("minFaceSize", 0.0, 2.0, "0 to 2"),
+    ("maxFaceOffset", 0.0, 2.0, "0 to 2"),
+    ("maxMotion", 0.0, 640.0, "0 to 640"),
+];
 
-pub(crate) fn quality_spec(o: &Options<'_>) -> Result<QualitySpec, FlowError> {
-    let mut config = QualityConfig::default();
+/// Reads `{ region, thresholds }`.
+pub(crate) fn check_spec(o: &Options<'_>) -> Result<CheckSpec, FlowError> {
+    let region = region(&o.get("region"))?;
+    let mut config = CheckConfig::default();
+    let mut max_motion = DEFAULT_TOLERANCE;
+    if region == Region::Guide(GuideKind::Selfie) {
+        // a face is no document: little contrast, and skin shines
+        config.quality.min_contrast = 0.02;
+        config.quality.max_glare = 0.05;
+    }
     let t = o.get("thresholds");
     if !t.is_undefined() {
-        let t = Options::new(
-            &t,
-            "thresholds",
-            &[
-                "minSharpness",
-                "maxGlare",
-                "glareLevel",
-                "minBrightness",
-                "maxBrightness",
-                "minContrast",
-                "minResolution",
-            ],
-            false,
-        )?;
-        let number = |key: &str, lo: f64, hi: f64| -> Result<Option<f64>, FlowError> {
+        let keys = THRESHOLDS.map(|(k, ..)| k);
+        let t = Options::new(&t, "thresholds", &keys, false)?;
+        for (key, lo, hi, range) in THRESHOLDS {
             let v = t.get(key);
             if v.is_undefined() {
-                return Ok(None);
+                continue;
             }
-            match v.as_f64() {
-                Some(n) if n.is_finite() && n >= lo && n <= hi => Ok(Some(n)),
-                _ => Err(invalid(format!(
-                    "thresholds.{key} must be a number from {} to {}.",
-                    lo as u64, hi as u64
-                ))),
+            let n = match v.as_f64() {
+                Some(n) if n.is_finite() && n >= lo && n <= hi => n,
+                _ => {
+                    return Err(invalid(format!(
+                        "thresholds.{key} must be a number from {range}."
+                    )))
+                }
+            };
+            let (q, d, f) = (&mut config.quality, &mut config.document, &mut config.face);
+            match key {
+                "minSharpness" => q.min_sharpness = n,
+                "maxGlare" => q.max_glare = n,
+                "glareLevel" => q.glare_level = n as u8,
+                "minBrightness" => q.min_brightness = n,
+                "maxBrightness" => q.max_brightness = n,
+                "minContrast" => q.min_contrast = n,
+                "minResolution" => q.min_resolution = n as u32,
+                "minCoverage" => d.min_coverage = n,
+                "maxCoverage" => d.max_coverage = n,
+                "maxSkew" => d.max_skew_degrees = n,
+                "edgeMargin" => d.edge_margin = n,
+                "minFaceSize" => f.min_face_share = n,
+                "maxFaceOffset" => f.max_center_offset = n,
+                _ => max_motion = n,
             }
-        };
-        if let Some(v) = number("minSharpness", 0.0, 1e9)? {
-            config.min_sharpness = v;
-        }
-        if let Some(v) = number("maxGlare", 0.0, 1.0)? {
-            config.max_glare = v;
-        }
-        if let Some(v) = number("glareLevel", 1.0, 255.0)? {
-            config.glare_level = v as u8;
-        }
-        if let Some(v) = number("minBrightness", 0.0, 1.0)? {
-            config.min_brightness = v;
-        }
-        if let Some(v) = number("maxBrightness", 0.0, 1.0)? {
-            config.max_brightness = v;
-        }
-        if let Some(v) = number("minContrast", 0.0, 1.0)? {
-            config.min_contrast = v;
-        }
-        if let Some(v) = number("minResolution", 0.0, 100_000.0)? {
-            config.min_resolution = v as u32;
         }
     }
-    let r = o.get("region");
-    let region = if r.is_undefined() {
-        RegionSpec::Whole
-    } else if let Some(name) = r.as_string() {
-        RegionSpec::Guide(GuideKind::parse(&name).ok_or_else(|| {
-            invalid("region must be 'id_card', 'passport', 'paper_licence', 'selfie' or { x, y, width, height }.")
-        })?)
-    } else {
-        let ro = Options::new(&r, "region", &["x", "y", "width", "height"], false)?;
-        let n = |k: &str| ro.get(k).as_f64().filter(|v| v.is_finite() && *v >= 0.0);
-        match (n("x"), n("y"), n("width"), n("height")) {
-            (Some(x), Some(y), Some(w), Some(h)) => RegionSpec::Pixels((x, y, w, h)),
-            _ => {
-                return Err(invalid(
-                    "region needs non-negative numbers x, y, width and height (video pixels).",
-                ))
-            }
-        }
-    };
-    Ok(QualitySpec { config, region })
+    Ok(CheckSpec {
+        config,
+        region,
+        max_motion,
+    })
 }
 
-pub(crate) fn region_in(spec: RegionSpec, width: f64, height: f64) -> Option<SourceRegion> {
-    match spec {
-        RegionSpec::Whole => None,
-        RegionSpec::Pixels(r) => Some(r),
-        RegionSpec::Guide(kind) => {
-            guide(kind, width, height, 0.08).map(|g| (g.x, g.y, g.width, g.height))
+/// `'id_card' | 'passport' | 'paper_licence' | 'selfie' | { x, y, width, height }`, or the whole
+/// frame when undefined.
+pub(crate) fn region(r: &JsValue) -> Result<Region, FlowError> {
+    if r.is_undefined() {
+        return Ok(Region::Whole);
+    }
+    if let Some(name) = r.as_string() {
+        return kind(&name).map(Region::Guide);
+    }
+    let ro = Options::new(r, "region", &["x", "y", "width", "height"], false)?;
+    let n = |k: &str| ro.get(k).as_f64().filter(|v| v.is_finite() && *v >= 0.0);
+    match (n("x"), n("y"), n("width"), n("height")) {
+        (Some(x), Some(y), Some(w), Some(h)) if w >= 3.0 && h >= 3.0 => {
+            Ok(Region::Pixels((x, y, w, h)))
         }
+        _ => Err(invalid(
+            "region needs non-negative numbers x, y, width and height (at least 3 × 3 pixels).",
+        )),
     }
 }
 
+/// A guide kind by name.
+pub(crate) fn kind(name: &str) -> Result<GuideKind, FlowError> {
+    GuideKind::parse(name).ok_or_else(|| {
+        invalid("region must be 'id_card', 'passport', 'paper_licence', 'selfie' or { x, y, width, height }.")
+    })
+}
+
+/// `[{x, y}, …]` of four corners.
+pub(crate) fn corners_js(q: &Quad) -> JsValue {
+    q.iter()
+        .map(|p| {
+            let o = Object::new();
+            set(&o, "x", &JsValue::from(p.x));
+            set(&o, "y", &JsValue::from(p.y));
+            JsValue::from(o)
+        })
+        .collect::<Array>()
+        .into()
+}
+
+/// The report as a plain JS object.
 pub(crate) fn report_js(r: &QualityReport) -> JsValue {
     let o = Object::new();
     set(&o, "ok", &JsValue::from_bool(r.ok));
@@ -124,6 +156,30 @@ pub(crate) fn report_js(r: &QualityReport) -> JsValue {
     set(&o, "brightness", &JsValue::from(r.brightness));
     set(&o, "contrast", &JsValue::from(r.contrast));
     set(&o, "resolution", &JsValue::from(r.resolution));
+    if let Some(d) = &r.document {
+        let doc = Object::new();
+        set(&doc, "found", &JsValue::from_bool(d.found));
+        let corners = d.corners.as_ref().map_or(JsValue::NULL, corners_js);
+        set(&doc, "corners", &corners);
+        set(&doc, "coverage", &JsValue::from(d.coverage));
+        set(&doc, "skewDegrees", &JsValue::from(d.skew_degrees));
+        set(&o, "document", &doc);
+    }
+    if let Some(f) = &r.face {
+        let face = Object::new();
+        set(&face, "found", &JsValue::from_bool(f.found));
+        set(&face, "count", &JsValue::from(f.count as u32));
+        let b = f.face.map_or(JsValue::NULL, |b| {
+            let x = Object::new();
+            set(&x, "x", &JsValue::from(b.x));
+            set(&x, "y", &JsValue::from(b.y));
+            set(&x, "width", &JsValue::from(b.width));
+            set(&x, "height", &JsValue::from(b.height));
+            x.into()
+        });
+        set(&face, "box", &b);
+        set(&o, "face", &face);
+    }
     o.into()
 }
 
@@ -159,30 +215,31 @@ pub fn guide_rect(
     Ok(o.into())
 }
 
-/// The quality check on frames you already have (a grey `Uint8Array` or an `ImageData`), with
-/// buffers reused from call to call.
+/// The checks on frames you already have (a grey `Uint8Array` or an `ImageData`), with
+/// buffers reused from call to call: `new QualityAnalyzer({ region: 'id_card' })` finds the
+/// document too, `{ region: 'selfie' }` the face.
 #[wasm_bindgen]
 pub struct QualityAnalyzer {
-    pub(crate) config: QualityConfig,
+    spec: CheckSpec,
     grey: Vec<u8>,
     rgba: Vec<u8>,
-    scratch: Scratch,
+    scratch: CheckScratch,
 }
 
 #[wasm_bindgen]
 impl QualityAnalyzer {
-    /// An analyzer with optional `{ thresholds }`.
+    /// An analyzer with optional `{ region, thresholds }` (default: the whole frame's quality).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<QualityOptionsArg>) -> Result<QualityAnalyzer, JsValue> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let o = Options::new(&options, "quality options", &["thresholds"], true)
+        let spec = Options::new(&options, "quality options", &["region", "thresholds"], true)
+            .and_then(|o| check_spec(&o))
             .map_err(|e| to_js(&e))?;
-        let spec = quality_spec(&o).map_err(|e| to_js(&e))?;
         Ok(QualityAnalyzer {
-            config: spec.config,
+            spec,
             grey: Vec::new(),
             rgba: Vec::new(),
-            scratch: Scratch::default(),
+            scratch: CheckScratch::default(),
         })
     }
 
@@ -202,8 +259,9 @@ impl QualityAnalyzer {
                 "data must hold width × height grey bytes (at least 3 × 3).",
             )));
         }
-        self.grey.resize(data.length() as usize, 0);
-        data.copy_to(&mut self.grey);
+        too_large(needed)?;
+        self.grey.resize(needed as usize, 0);
+        data.subarray(0, needed as u32).copy_to(&mut self.grey);
         self.run(width, height, resolution)
     }
 
@@ -219,15 +277,16 @@ impl QualityAnalyzer {
             .map_err(|_| to_js(&invalid("analyzeImageData needs an ImageData.")))?;
         let width = field(&image, "width").as_f64().unwrap_or(0.0) as u32;
         let height = field(&image, "height").as_f64().unwrap_or(0.0) as u32;
-        if u64::from(data.length()) < u64::from(width) * u64::from(height) * 4
-            || width < 3
-            || height < 3
-        {
-            return Err(to_js(&invalid("The ImageData is too small.")));
+        let needed = u64::from(width) * u64::from(height);
+        if u64::from(data.length()) < needed * 4 || width < 3 || height < 3 {
+            return Err(to_js(&invalid(
+                "The ImageData is too small (at least 3 × 3).",
+            )));
         }
-        self.rgba.resize(data.length() as usize, 0);
-        data.copy_to(&mut self.rgba);
-        crate::core::image::quality::rgba_to_grey(&self.rgba, &mut self.grey);
+        too_large(needed)?;
+        self.rgba.resize(needed as usize * 4, 0);
+        data.subarray(0, needed as u32 * 4).copy_to(&mut self.rgba);
+        rgba_to_grey(&self.rgba, &mut self.grey);
         self.run(width, height, resolution)
     }
 
@@ -238,16 +297,34 @@ impl QualityAnalyzer {
         resolution: Option<u32>,
     ) -> Result<JsValue, JsValue> {
         let resolution = resolution.unwrap_or(width.max(height));
-        analyze(
+        let target = self
+            .spec
+            .region
+            .target(f64::from(width), f64::from(height), 1.0)
+            .ok_or_else(|| to_js(&invalid("The region lies outside the frame.")))?;
+        check(
             &self.grey,
             width as usize,
             height as usize,
-            None::<Rect>,
+            &target,
             resolution,
-            &self.config,
+            &self.spec.config,
             &mut self.scratch,
         )
         .map(|r| report_js(&r))
-        .ok_or_else(|| to_js(&invalid("The frame is too small to analyse.")))
+        .ok_or_else(|| {
+            to_js(&invalid(
+                "The frame or its region is too small to analyse (at least 3 × 3 pixels inside the frame).",
+            ))
+        })
     }
+}
+
+fn too_large(pixels: u64) -> Result<(), JsValue> {
+    if pixels > MAX_FRAME_PIXELS {
+        return Err(to_js(&invalid(
+            "The frame is larger than 4096 × 4096 pixels: analyse the preview, or crop a photo with cropDocument.",
+        )));
+    }
+    Ok(())
 }

@@ -1,17 +1,23 @@
 //! `Camera`: the live camera, its quality checks and auto-capture.
 
-use super::analysis::{quality_spec, region_in, report_js, QualitySpec};
+use super::analysis::{check_spec, region, report_js, CheckSpec};
+use super::files::{document_kind, no_document, previous_signature, CROP_MARGIN};
 use super::{
-    encode_options, invalid, promise, set, AutoCaptureOptionsArg, CameraOptionsArg,
+    encode_options, invalid, promise, remember, set, AutoCaptureOptionsArg, CameraOptionsArg,
     CaptureOptionsArg, QualityOptionsArg, SwitchOptionsArg,
 };
-use crate::core::image::quality::QualityReport;
+use crate::core::image::check::CheckConfig;
+use crate::core::image::document::{Signature, SAME_SIDE};
+use crate::core::image::framing::GuideKind;
+use crate::core::image::geometry::{crop_plan, Point, Quad};
+use crate::core::image::quality::{QualityReport, Reason};
+use crate::core::image::steady::{Steadiness, DEFAULT_STEADY_FRAMES};
 use crate::core::{ErrorCode, FlowError, Step};
 use crate::js::error::to_js;
 use crate::js::options::Options;
 use crate::web::blob::describe;
 use crate::web::canvas::encode_jpeg;
-use crate::web::frames::{FrameAnalyzer, FrameLoop};
+use crate::web::frames::{FrameAnalyzer, FrameLoop, Region};
 use crate::web::media::{field, list_devices, open_stream, video_tracks, Request};
 use crate::web::timer::sleep;
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -48,26 +54,23 @@ impl CameraInner {
         self.video.set_src_object(None);
     }
 
-    fn check(&self, spec: &QualitySpec) -> Result<Option<QualityReport>, FlowError> {
+    fn check(&self, spec: &CheckSpec) -> Result<Option<QualityReport>, FlowError> {
         if self.stream.borrow().is_none() {
-            return Err(
-                FlowError::out_of_order("The camera is stopped: open it again.").at(Step::Capture),
-            );
+            return Err(stopped());
         }
         let mut analyzer = self.analyzer.borrow_mut();
         if analyzer.is_none() {
             *analyzer = Some(FrameAnalyzer::new()?);
         }
         let (w, h) = self.size();
-        Ok(analyzer.as_mut().and_then(|a| {
-            a.analyze(
-                &self.video,
-                w,
-                h,
-                region_in(spec.region, w, h),
-                &spec.config,
-            )
-        }))
+        Ok(analyzer
+            .as_mut()
+            .and_then(|a| a.analyze(&self.video, w, h, spec.region, &spec.config)))
+    }
+
+    /// The signature of the document at `corners` in the last frame checked.
+    fn signature(&self, corners: &Quad) -> Option<Signature> {
+        self.analyzer.borrow().as_ref()?.signature(corners)
     }
 
     async fn attach(&self, request: &Request) -> Result<(), FlowError> {
@@ -312,26 +315,60 @@ impl Camera {
         })
     }
 
-    /// Captures the current frame at the camera's full resolution as a JPEG Blob: long edge
-    /// capped (`maxEdge`, default 2000), `quality` (default 0.92), always under 9.5 MB.
+    /// Captures the current frame as a JPEG Blob: at the camera's full resolution, long edge
+    /// capped (`maxEdge`, default 2000), `quality` (default 0.92), always under 9.5 MB. With
+    /// `crop: true` the document in the guide (`region`, default `'id_card'`) is found and
+    /// only it is kept, flat and upright (`no_document` when there is none).
     #[wasm_bindgen(unchecked_return_type = "Promise<Blob>")]
     pub fn capture(&self, options: Option<CaptureOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         promise(async move {
-            let (max_edge, quality, _) = encode_options(&options, "capture options", &[])?;
-            capture_frame(&inner, max_edge, quality).await
+            let (max_edge, quality, o) =
+                encode_options(&options, "capture options", &["crop", "region"])?;
+            let crop = o.boolean("crop")?.unwrap_or(false);
+            let region = match o.get("region") {
+                r if r.is_undefined() && crop => Region::Guide(GuideKind::IdCard),
+                r => region(&r)?,
+            };
+            if !crop {
+                if !o.get("region").is_undefined() {
+                    return Err(invalid("capture takes a region only with crop: true."));
+                }
+                return capture_frame(&inner, max_edge, quality, None, None).await;
+            }
+            let aspect = document_kind(region, "crop")?.aspect();
+            let spec = CheckSpec {
+                config: CheckConfig::default(),
+                region,
+                max_motion: 0.0,
+            };
+            let report = inner.check(&spec)?;
+            let corners = report
+                .as_ref()
+                .and_then(|r| r.document.as_ref())
+                .and_then(|d| d.corners)
+                .ok_or_else(no_document)?;
+            let signature = inner.signature(&corners);
+            capture_frame(
+                &inner,
+                max_edge,
+                quality,
+                Some((corners, aspect)),
+                signature,
+            )
+            .await
         })
     }
 
     /// Checks the current frame once: `{ ok, reasons, sharpness, glare, brightness, contrast,
-    /// resolution }`; `null` before the first frame.
+    /// resolution, document?, face? }`; `null` before the first frame.
     #[wasm_bindgen(js_name = checkQuality, unchecked_return_type = "QualityReport | null")]
     pub fn check_quality(&self, options: Option<QualityOptionsArg>) -> Result<JsValue, JsValue> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let run = || -> Result<JsValue, FlowError> {
             let o = Options::new(&options, "quality options", &["region", "thresholds"], true)?;
-            let spec = quality_spec(&o)?;
+            let spec = check_spec(&o)?;
             Ok(self
                 .inner
                 .check(&spec)?
@@ -349,18 +386,16 @@ impl Camera {
         options: Option<QualityOptionsArg>,
     ) -> Result<QualityWatch, JsValue> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let setup = || -> Result<(Function, QualitySpec), FlowError> {
+        let setup = || -> Result<(Function, CheckSpec), FlowError> {
             let f: Function = callback
                 .dyn_into()
                 .map_err(|_| invalid("watchQuality needs a callback function."))?;
             let o = Options::new(&options, "quality options", &["region", "thresholds"], true)?;
-            Ok((f, quality_spec(&o)?))
+            Ok((f, check_spec(&o)?))
         };
         let (f, spec) = setup().map_err(|e| to_js(&e.at(Step::Capture)))?;
         if self.inner.stream.borrow().is_none() {
-            return Err(to_js(
-                &FlowError::out_of_order("The camera is stopped: open it again.").at(Step::Capture),
-            ));
+            return Err(to_js(&stopped()));
         }
         let inner = Rc::clone(&self.inner);
         let frame_loop = Rc::new(FrameLoop::start(
@@ -378,9 +413,13 @@ impl Camera {
         Ok(QualityWatch { frame_loop })
     }
 
-    /// Resolves with a captured JPEG once the frame has been good for `steadyFrames`
-    /// consecutive frames (default 5). Takes the quality options, the capture options, an
-    /// optional `signal` and `timeoutMs`, and `onQuality` to follow along.
+    /// Resolves with a captured JPEG once the checks have passed on `steadyFrames`
+    /// consecutive frames (default 5) **and** the document (or face) stayed still between
+    /// them (corners moving less than `thresholds.maxMotion`, 1.5 px of a 640-px frame). Takes
+    /// the check's options, the capture's (`maxEdge`, `quality`, `crop`), `differentFrom` (a
+    /// previous capture: wait until the document in the guide is another one — turned over —
+    /// with reason `same_side` meanwhile), an optional `signal` and `timeoutMs`, and `onQuality`
+    /// to follow along.
     #[wasm_bindgen(js_name = autoCapture, unchecked_return_type = "Promise<Blob>")]
     pub fn auto_capture(&self, options: Option<AutoCaptureOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
@@ -396,33 +435,57 @@ impl Camera {
                     "signal",
                     "timeoutMs",
                     "onQuality",
+                    "crop",
+                    "differentFrom",
                 ],
             )?;
-            let steady = o.integer("steadyFrames", 1, 600)?.map_or(5, |n| n as u32);
-            let spec = quality_spec(&o)?;
+            let steady = o
+                .integer("steadyFrames", 1, 600)?
+                .map_or(DEFAULT_STEADY_FRAMES, |n| n as u32);
+            let spec = check_spec(&o)?;
             let signal: Option<AbortSignal> = o.signal("signal")?;
             let timeout = o.integer("timeoutMs", 1, 3_600_000)?;
             let on_quality = o.function("onQuality")?;
+            let crop = match o.boolean("crop")?.unwrap_or(false) {
+                true => Some(document_kind(spec.region, "crop")?.aspect()),
+                false => None,
+            };
+            let previous = match o.get("differentFrom") {
+                v if v.is_undefined() => None,
+                v => Some(previous_signature(&v, spec.region).await?),
+            };
             if inner.stream.borrow().is_none() {
-                return Err(
-                    FlowError::out_of_order("The camera is stopped: open it again.")
-                        .at(Step::Capture),
-                );
+                return Err(stopped());
             }
+            let (w, h) = inner.size();
+            let tolerance = spec.max_motion * w.max(h) / 640.0;
             let mut resolver: Option<Function> = None;
             let done = Promise::new(&mut |resolve, _| resolver = Some(resolve));
             let resolve = resolver.ok_or_else(|| invalid("Promise unavailable."))?;
-            let good = Rc::new(Cell::new(0u32));
-            let checker = Rc::clone(&inner);
+            let mut gate = Steadiness::new(steady, tolerance);
+            let last = Rc::new(Cell::new(None::<(Quad, Option<Signature>)>));
+            let (checker, seen) = (Rc::clone(&inner), Rc::clone(&last));
             let on_done = resolve.clone();
             let frame_loop = FrameLoop::start(&inner.video.clone().into(), move || {
                 match checker.check(&spec) {
-                    Ok(Some(report)) => {
+                    Ok(Some(mut report)) => {
+                        let corners = still_points(&report);
+                        let signature = match (report.ok, corners) {
+                            (true, Some(c)) => checker.signature(&c),
+                            _ => None,
+                        };
+                        if let Some(prev) = &previous {
+                            let same = signature.is_none_or(|s| s.similarity(prev) >= SAME_SIDE);
+                            if report.ok && same {
+                                report.reasons.push(Reason::SameSide);
+                                report.ok = false;
+                            }
+                        }
                         if let Some(f) = &on_quality {
                             let _ = f.call1(&JsValue::NULL, &report_js(&report));
                         }
-                        good.set(if report.ok { good.get() + 1 } else { 0 });
-                        if good.get() >= steady {
+                        seen.set(corners.map(|c| (c, signature)));
+                        if gate.push(report.ok, corners) {
                             let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("good"));
                             return false;
                         }
@@ -457,7 +520,11 @@ impl Camera {
                 .unwrap_or_default();
             frame_loop.stop();
             match outcome.as_str() {
-                "good" => capture_frame(&inner, max_edge, quality).await,
+                "good" => {
+                    let shot = last.get();
+                    let crop = crop.and_then(|a| shot.map(|(c, _)| (c, a)));
+                    capture_frame(&inner, max_edge, quality, crop, shot.and_then(|(_, s)| s)).await
+                }
                 "aborted" => Err(crate::web::http::aborted().at(Step::Capture)),
                 "timeout" => Err(FlowError::new(
                     ErrorCode::Timeout,
@@ -487,24 +554,55 @@ impl Camera {
     }
 }
 
+/// Encodes the current frame (or, with `crop`, the document at these corners, flat) and keeps
+/// the document's signature beside the Blob for `differentFrom`.
 async fn capture_frame(
     inner: &CameraInner,
     max_edge: u32,
     quality: f64,
+    crop: Option<(Quad, f64)>,
+    signature: Option<Signature>,
 ) -> Result<JsValue, FlowError> {
     if inner.stream.borrow().is_none() {
-        return Err(
-            FlowError::out_of_order("The camera is stopped: open it again.").at(Step::Capture),
-        );
+        return Err(stopped());
     }
     let video: JsValue = inner.video.clone().into();
-    let blob = encode_jpeg(
-        &video,
-        inner.video.video_width(),
-        inner.video.video_height(),
-        max_edge,
-        quality,
-    )
-    .await?;
-    Ok(blob.into())
+    let (w, h) = (inner.video.video_width(), inner.video.video_height());
+    let blob: JsValue = match crop {
+        None => encode_jpeg(&video, w, h, max_edge, quality).await?.into(),
+        Some((corners, aspect)) => {
+            let plan = crop_plan(
+                &corners,
+                f64::from(w),
+                f64::from(h),
+                Some(aspect),
+                max_edge,
+                CROP_MARGIN,
+            )
+            .ok_or_else(no_document)?;
+            crate::web::crop::crop(&video, &plan, quality).await?.into()
+        }
+    };
+    if let Some(s) = signature {
+        remember(&blob, &s);
+    }
+    Ok(blob)
+}
+
+/// The points whose stillness auto-capture waits for: the document's corners, or the face's box.
+fn still_points(report: &QualityReport) -> Option<Quad> {
+    if let Some(d) = &report.document {
+        return d.corners;
+    }
+    let b = report.face.as_ref()?.face?;
+    Some([
+        Point::new(b.x, b.y),
+        Point::new(b.x + b.width, b.y),
+        Point::new(b.x + b.width, b.y + b.height),
+        Point::new(b.x, b.y + b.height),
+    ])
+}
+
+fn stopped() -> FlowError {
+    FlowError::out_of_order("The camera is stopped: open it again.").at(Step::Capture)
 }

@@ -1,17 +1,304 @@
-//! `prepareFile`: photos and PDFs the user already has, made ready to upload.
+//! Photos the user already has: `prepareFile` makes them ready to upload, `cropDocument` keeps
+//! only the document, flat. Both read the first bytes first (format, size in pixels, EXIF) and
+//! decode only what they must; pixels stay in the browser's canvases.
 
-use super::{encode_options, invalid, promise, PrepareOptionsArg};
-use crate::core::exif::{orientation, EXIF_SCAN_LEN};
+use super::analysis::kind;
+use super::{
+    encode_options, invalid, promise, recall, remember, CropOptionsArg, PrepareOptionsArg,
+};
+use crate::core::exif::{image_size, orientation, EXIF_SCAN_LEN};
+use crate::core::image::check::CheckConfig;
+use crate::core::image::document::Signature;
+use crate::core::image::framing::GuideKind;
+use crate::core::image::geometry::{crop_plan, Point, Quad};
 use crate::core::sniff::{sniff, Format};
 use crate::core::{ErrorCode, FlowError, Step, MAX_PAGE_BYTES};
 use crate::web::blob::describe;
 use crate::web::canvas::{decode, encode_jpeg};
+use crate::web::frames::{FrameAnalyzer, Region};
 use crate::web::media::field;
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
+
+/// Share of the document's width and height kept around a crop.
+pub const CROP_MARGIN: f64 = 0.02;
+
+/// The largest photo decoded: 40 megapixels (a 50 MP photo decodes to 200 MB, which a phone's
+/// tab may not survive). Checked from the file's header, before decoding.
+pub const MAX_PHOTO_PIXELS: u64 = 40_000_000;
+
+/// A photo file, its first bytes read.
+struct Photo {
+    blob: Blob,
+    head: Vec<u8>,
+    format: Format,
+    size: f64,
+}
+
+/// Reads the first bytes of a Blob and judges them: not a Blob or empty → `invalid_input`;
+/// not JPEG, PNG, PDF or HEIC → `unsupported_format`.
+async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
+    let blob: Blob = file.dyn_into().map_err(|v| {
+        invalid(format!(
+            "{what} needs a Blob or File; got {}.",
+            describe(&v)
+        ))
+    })?;
+    let size = blob.size();
+    if size < 1.0 {
+        return Err(invalid("The file is empty."));
+    }
+    let scan = blob
+        .slice_with_f64_and_f64(0.0, f64::from(EXIF_SCAN_LEN).min(size))
+        .map_err(|_| invalid("The file could not be read."))?;
+    let head = JsFuture::from(scan.array_buffer())
+        .await
+        .map(|b| Uint8Array::new(&b).to_vec())
+        .map_err(|_| invalid("The file could not be read."))?;
+    let format = sniff(&head).ok_or_else(|| {
+        FlowError::new(
+            ErrorCode::UnsupportedFormat,
+            "This file is not a JPEG, PNG, PDF or HEIC: take a photo or choose another file.",
+        )
+        .at(Step::Capture)
+    })?;
+    Ok(Photo {
+        blob,
+        head,
+        format,
+        size,
+    })
+}
+
+/// A decoded image, closed when dropped.
+struct Bitmap(JsValue);
+
+impl Drop for Bitmap {
+    fn drop(&mut self) {
+        if let Some(close) = Reflect::get(&self.0, &JsValue::from_str("close"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        {
+            let _ = close.call0(&self.0);
+        }
+    }
+}
+
+impl Bitmap {
+    fn size(&self) -> (u32, u32) {
+        (
+            field(&self.0, "width").as_f64().unwrap_or(0.0) as u32,
+            field(&self.0, "height").as_f64().unwrap_or(0.0) as u32,
+        )
+    }
+}
+
+/// Decodes a JPEG or PNG with its EXIF rotation applied, after checking its size in pixels.
+async fn decode_photo(photo: &Photo) -> Result<Bitmap, FlowError> {
+    if let Some((w, h)) = image_size(&photo.head) {
+        let pixels = u64::from(w) * u64::from(h);
+        if pixels > MAX_PHOTO_PIXELS {
+            return Err(invalid(format!(
+                "This photo has {} megapixels; at most 40 are accepted: take it at a lower resolution (12 megapixels are plenty).",
+                pixels / 1_000_000
+            )));
+        }
+    }
+    let bitmap = Bitmap(decode(&photo.blob).await?);
+    let (w, h) = bitmap.size();
+    if w == 0 || h == 0 || u64::from(w) * u64::from(h) > MAX_PHOTO_PIXELS {
+        return Err(invalid(
+            "This image is empty or over 40 megapixels: take it at a lower resolution.",
+        ));
+    }
+    Ok(bitmap)
+}
+
+/// The document a region frames; `invalid_input` (naming `what`) for the selfie, a rectangle
+/// or the whole frame.
+pub(crate) fn document_kind(region: Region, what: &str) -> Result<GuideKind, FlowError> {
+    match region {
+        Region::Guide(kind) if kind != GuideKind::Selfie => Ok(kind),
+        _ => Err(invalid(format!(
+            "{what} needs a document region: 'id_card', 'passport' or 'paper_licence'."
+        ))),
+    }
+}
+
+/// `no_document`: nothing to crop.
+pub(crate) fn no_document() -> FlowError {
+    FlowError::new(
+        ErrorCode::NoDocument,
+        "No document was found in the picture: hold it inside the guide, give its corners, or use the whole picture.",
+    )
+    .at(Step::Capture)
+}
+
+/// The signature of the document in a previous capture: kept by this library when it made the
+/// capture, else found by decoding it and looking for the document of `region`.
+pub(crate) async fn previous_signature(
+    capture: &JsValue,
+    region: Region,
+) -> Result<Signature, FlowError> {
+    let kind = document_kind(region, "differentFrom")?;
+    if let Some(s) = recall(capture) {
+        return Ok(s);
+    }
+    let photo = read_photo(capture.clone(), "differentFrom").await?;
+    if !matches!(photo.format, Format::Jpeg | Format::Png) {
+        return Err(invalid("differentFrom must be a JPEG or PNG capture."));
+    }
+    let bitmap = decode_photo(&photo).await?;
+    let (_, signature) = find_document(&bitmap.0, bitmap.size(), kind)?;
+    signature.ok_or_else(|| invalid("differentFrom shows no document to compare with."))
+}
+
+/// The document of `kind` in a picture (`width × height`): its corners (picture pixels) and
+/// content signature.
+fn find_document(
+    source: &JsValue,
+    (w, h): (u32, u32),
+    kind: GuideKind,
+) -> Result<(Quad, Option<Signature>), FlowError> {
+    let mut analyzer = FrameAnalyzer::new()?;
+    let corners = analyzer
+        .analyze(
+            source,
+            f64::from(w),
+            f64::from(h),
+            Region::Guide(kind),
+            &CheckConfig::default(),
+        )
+        .and_then(|r| r.document)
+        .and_then(|d| d.corners)
+        .ok_or_else(no_document)?;
+    Ok((corners, analyzer.signature(&corners)))
+}
+
+/// Four `{ x, y }` points, finite and not negative.
+fn corners_of(value: &JsValue) -> Result<Quad, FlowError> {
+    let wrong = || {
+        invalid("corners must be four { x, y } points in the image's pixels: top-left, top-right, bottom-right, bottom-left.")
+    };
+    let list: Array = value.clone().dyn_into().map_err(|_| wrong())?;
+    if list.length() != 4 {
+        return Err(wrong());
+    }
+    let point = |i: u32| -> Result<Point, FlowError> {
+        let p = list.get(i);
+        let n = |k: &str| field(&p, k).as_f64().filter(|v| v.is_finite() && *v >= 0.0);
+        match (n("x"), n("y")) {
+            (Some(x), Some(y)) => Ok(Point::new(x, y)),
+            _ => Err(wrong()),
+        }
+    };
+    Ok([point(0)?, point(1)?, point(2)?, point(3)?])
+}
+
+/// The intrinsic size of something `drawImage` takes (`<img>`, `<video>`, canvas, bitmap).
+fn drawable_size(source: &JsValue) -> Option<(u32, u32)> {
+    ["natural", "video", ""].iter().find_map(|prefix| {
+        let (wk, hk) = if prefix.is_empty() {
+            ("width".to_string(), "height".to_string())
+        } else {
+            (format!("{prefix}Width"), format!("{prefix}Height"))
+        };
+        let w = field(source, &wk).as_f64()?;
+        let h = field(source, &hk).as_f64()?;
+        (w >= 1.0 && h >= 1.0 && w.is_finite() && h.is_finite()).then_some((w as u32, h as u32))
+    })
+}
+
+/// Keeps only the document of a photo, flat and upright, as a JPEG Blob. `source` is a Blob
+/// (JPEG or PNG; its EXIF rotation applied) or anything a canvas draws (`ImageBitmap`, `<img>`,
+/// `<canvas>`, `<video>`); `corners` the document's four corners in its pixels (top-left,
+/// top-right, bottom-right, bottom-left) — left out, the document is found as in the
+/// `kind`'s guide (`no_document` when it is not). Options: `kind` (`'id_card'`, `'passport'`,
+/// `'paper_licence'`; the output's proportions), `maxEdge` (2000), `quality` (0.92), `margin`
+/// (share kept around it, 0.02).
+#[wasm_bindgen(js_name = cropDocument, unchecked_return_type = "Promise<Blob>")]
+pub fn crop_document(
+    #[wasm_bindgen(
+        unchecked_param_type = "Blob | ImageBitmap | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement"
+    )]
+    source: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Corner[] | null")] corners: Option<JsValue>,
+    options: Option<CropOptionsArg>,
+) -> Promise {
+    let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+    promise(async move {
+        let (max_edge, quality, o) = encode_options(&options, "crop options", &["kind", "margin"])?;
+        let kind = match o.string("kind")? {
+            None => GuideKind::IdCard,
+            Some(k) => match kind(&k)? {
+                GuideKind::Selfie => {
+                    return Err(invalid(
+                        "kind must be a document: 'id_card', 'passport' or 'paper_licence'.",
+                    ))
+                }
+                k => k,
+            },
+        };
+        let margin = match o.get("margin").as_f64() {
+            None if o.get("margin").is_undefined() => CROP_MARGIN,
+            Some(m) if (0.0..=0.2).contains(&m) => m,
+            _ => return Err(invalid("margin must be a number from 0 to 0.2.")),
+        };
+        let corners = corners
+            .filter(|c| !c.is_undefined() && !c.is_null())
+            .map(|c| corners_of(&c))
+            .transpose()?;
+        // a Blob is decoded (kept alive until the end); anything else is drawn as it is
+        let (bitmap, drawable) = if source.is_instance_of::<Blob>() {
+            let photo = read_photo(source, "cropDocument").await?;
+            if !matches!(photo.format, Format::Jpeg | Format::Png) {
+                return Err(FlowError::new(
+                    ErrorCode::UnsupportedFormat,
+                    "cropDocument needs a JPEG or PNG photo (not a PDF or HEIC).",
+                )
+                .at(Step::Capture));
+            }
+            let b = decode_photo(&photo).await?;
+            let d = b.0.clone();
+            (Some(b), d)
+        } else {
+            (None, source)
+        };
+        let size = match &bitmap {
+            Some(b) => Some(b.size()),
+            None => drawable_size(&drawable),
+        }
+        .ok_or_else(|| {
+            invalid("cropDocument needs a Blob, ImageBitmap, <img>, <canvas> or <video> with a picture.")
+        })?;
+        let (corners, signature) = match corners {
+            Some(c) => (c, None),
+            None => find_document(&drawable, size, kind)?,
+        };
+        let plan = crop_plan(
+            &corners,
+            f64::from(size.0),
+            f64::from(size.1),
+            Some(kind.aspect()),
+            max_edge,
+            margin,
+        )
+        .ok_or_else(|| {
+            invalid("corners must lie inside the image and make a convex shape (top-left, top-right, bottom-right, bottom-left).")
+        })?;
+        let blob: JsValue = crate::web::crop::crop(&drawable, &plan, quality)
+            .await?
+            .into();
+        drop(bitmap);
+        if let Some(s) = signature {
+            remember(&blob, &s);
+        }
+        Ok(blob)
+    })
+}
 
 /// Size above which `prepareFile` re-encodes a JPEG/PNG even when its size in pixels is fine.
 pub const REENCODE_ABOVE_BYTES: f64 = 3_000_000.0;
@@ -28,63 +315,31 @@ pub fn prepare_file(
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
     promise(async move {
         let (max_edge, quality, _) = encode_options(&options, "options", &[])?;
-        let blob: Blob = file.dyn_into().map_err(|v| {
-            invalid(format!(
-                "prepareFile needs a Blob or File; got {}.",
-                describe(&v)
-            ))
-        })?;
-        let size = blob.size();
-        if size < 1.0 {
-            return Err(invalid("The file is empty."));
-        }
-        let scan = blob
-            .slice_with_f64_and_f64(0.0, f64::from(EXIF_SCAN_LEN).min(size))
-            .map_err(|_| invalid("The file could not be read."))?;
-        let head = JsFuture::from(scan.array_buffer())
-            .await
-            .map(|b| Uint8Array::new(&b).to_vec())
-            .map_err(|_| invalid("The file could not be read."))?;
-        let format = sniff(&head).ok_or_else(|| {
-            FlowError::new(
-                ErrorCode::UnsupportedFormat,
-                "This file is not a JPEG, PNG, PDF or HEIC: take a photo or choose another file.",
-            )
-            .at(Step::Capture)
-        })?;
-        match format {
+        let photo = read_photo(file, "prepareFile").await?;
+        match photo.format {
             Format::Pdf | Format::Heic => {
-                if size > MAX_PAGE_BYTES as f64 {
+                if photo.size > MAX_PAGE_BYTES as f64 {
                     return Err(FlowError::new(
                         ErrorCode::PayloadTooLarge,
                         "This PDF or HEIC file is over 9.5 MB and cannot be made smaller here: choose a smaller file or a photo.",
                     )
                     .at(Step::Capture));
                 }
-                Ok(blob.into())
+                Ok(photo.blob.into())
             }
             Format::Jpeg | Format::Png => {
-                let rotated = format == Format::Jpeg && orientation(&head).is_some_and(|o| o != 1);
-                let bitmap = decode(&blob).await?;
-                let (w, h) = (
-                    field(&bitmap, "width").as_f64().unwrap_or(0.0) as u32,
-                    field(&bitmap, "height").as_f64().unwrap_or(0.0) as u32,
-                );
-                let needs = rotated || w.max(h) > max_edge || size > REENCODE_ABOVE_BYTES;
-                let result = if needs {
-                    encode_jpeg(&bitmap, w, h, max_edge, quality)
+                let rotated = photo.format == Format::Jpeg
+                    && orientation(&photo.head).is_some_and(|o| o != 1);
+                let bitmap = decode_photo(&photo).await?;
+                let (w, h) = bitmap.size();
+                let needs = rotated || w.max(h) > max_edge || photo.size > REENCODE_ABOVE_BYTES;
+                if needs {
+                    encode_jpeg(&bitmap.0, w, h, max_edge, quality)
                         .await
                         .map(JsValue::from)
                 } else {
-                    Ok(blob.into())
-                };
-                if let Some(close) = Reflect::get(&bitmap, &JsValue::from_str("close"))
-                    .ok()
-                    .and_then(|f| f.dyn_into::<Function>().ok())
-                {
-                    let _ = close.call0(&bitmap);
+                    Ok(photo.blob.into())
                 }
-                result
             }
         }
     })

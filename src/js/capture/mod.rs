@@ -1,6 +1,7 @@
 //! Capture for the JS API, one file per concern: the live camera ([`camera`]: `Camera`,
-//! `QualityWatch`, auto-capture), frame analysis ([`analysis`]: the quality options and
-//! report, `QualityAnalyzer`, `guideRect`) and files ([`files`]: `prepareFile`).
+//! `QualityWatch`, auto-capture), frame analysis ([`analysis`]: the check's options and
+//! report, `QualityAnalyzer`, `guideRect`) and files and crops ([`files`]: `prepareFile`,
+//! `cropDocument`).
 
 mod analysis;
 mod camera;
@@ -8,8 +9,9 @@ mod files;
 
 pub use analysis::{guide_rect, QualityAnalyzer};
 pub use camera::{Camera, QualityWatch};
-pub use files::prepare_file;
+pub use files::{crop_document, prepare_file};
 
+use crate::core::image::document::Signature;
 use crate::core::{FlowError, Step};
 use crate::js::error::to_js;
 use crate::js::options::Options;
@@ -17,6 +19,7 @@ use js_sys::{Object, Promise, Reflect};
 use std::future::Future;
 use std::pin::Pin;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen]
@@ -36,6 +39,9 @@ extern "C" {
     /// Options of `prepareFile`.
     #[wasm_bindgen(typescript_type = "PrepareFileOptions")]
     pub type PrepareOptionsArg;
+    /// Options of `cropDocument`.
+    #[wasm_bindgen(typescript_type = "CropOptions")]
+    pub type CropOptionsArg;
     /// Options of `switchTo`.
     #[wasm_bindgen(typescript_type = "SwitchOptions")]
     pub type SwitchOptionsArg;
@@ -83,4 +89,27 @@ pub(crate) fn encode_options(
         _ => return Err(invalid("quality must be a number from 0.1 to 1.")),
     };
     Ok((max_edge, quality, o))
+}
+
+thread_local! {
+    /// What the document in each capture looked like (Blob → its signature as a Float32Array),
+    /// for `autoCapture({ differentFrom })`; an entry goes with its Blob.
+    static SIGNATURES: js_sys::WeakMap = js_sys::WeakMap::new();
+}
+
+/// Keeps the signature of the document a capture shows.
+pub(crate) fn remember(capture: &JsValue, signature: &Signature) {
+    if let Some(key) = capture.dyn_ref::<Object>() {
+        let values = js_sys::Float32Array::from(signature.values());
+        SIGNATURES.with(|m| {
+            m.set(key, &values);
+        });
+    }
+}
+
+/// The signature kept for a capture of this library, if it is one.
+pub(crate) fn recall(capture: &JsValue) -> Option<Signature> {
+    let key = capture.dyn_ref::<Object>()?;
+    let values: js_sys::Float32Array = SIGNATURES.with(|m| m.get(key)).dyn_into().ok()?;
+    Signature::from_values(&values.to_vec())
 }
