@@ -1,24 +1,30 @@
 // End-to-end: the demo page in Debian's Chromium (playwright-core) against the demo server and
-// the sandbox, which scripts/test.sh starts (DEMO_URL, SANDBOX_URL, FAKE_CAMERA_Y4M).
+// the sandbox, which scripts/test.sh starts (DEMO_URL, SANDBOX_URL, CAMERA_VIDEOS: the folder of
+// the generated fake-camera videos — a card turned over, the front only, an empty table).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const DEMO = process.env.DEMO_URL || 'http://127.0.0.1:8080';
 const SANDBOX = process.env.SANDBOX_URL || 'http://127.0.0.1:8360';
-const Y4M = process.env.FAKE_CAMERA_Y4M;
+const VIDEOS = process.env.CAMERA_VIDEOS || 'target/testset/documents/videos';
 const SHOTS = process.env.SCREENSHOT_DIR || 'target/e2e-screenshots';
+const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--use-fake-device-for-media-stream'];
 
 const browsers = [];
 const seen = []; // every response body the pages received: the token must be in none
 const requested = []; // every URL the pages requested: an api_key must be in none
+const consoleErrors = []; // console errors and failed loads of every page: there must be none
 
-async function launch({ camera, url = DEMO }) {
+// `camera`: the fake camera's video ('flip': a card's front, the table, its back, the table…;
+// 'front': the front only; 'empty': the table only), or false for a refused camera.
+async function launch({ camera, url = DEMO, faults = false }) {
   const args = [...BASE_ARGS, ...(camera
-    ? ['--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${Y4M}`]
+    ? ['--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${VIDEOS}/${camera}.y4m`]
     : ['--deny-permission-prompts'])];
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args });
   browsers.push(browser);
@@ -32,6 +38,13 @@ async function launch({ camera, url = DEMO }) {
     }
   });
   page.on('pageerror', (e) => seen.push({ url: 'pageerror', body: String(e) }));
+  // (a page whose test injects network faults logs the failed requests it retries: expected)
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !faults) consoleErrors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !faults) consoleErrors.push(`${r.status()} ${r.url()}`);
+  });
   await page.goto(url);
   await page.waitForSelector('body[data-ready=true]');
   return page;
@@ -46,29 +59,53 @@ async function shot(page, name) {
   await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 
+// axe-core's WCAG 2.1 A and AA rules on the page as it is now (evaluated through the debugging
+// protocol, which the page's CSP does not govern).
+async function accessible(page, step) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `axe on step ${step}`);
+}
+
+async function hint(page) {
+  return page.textContent('#hint');
+}
+
 async function startAndConsent(page, prefix) {
   await page.click('#start');
   await page.waitForSelector('#step-document:not([hidden])');
   if (prefix) await shot(page, `${prefix}-1-document`);
+  if (prefix) await accessible(page, 'document');
   await page.click('#document-next');
   await page.waitForSelector('#step-consent:not([hidden])');
   await page.check('#cgu');
   await page.check('#biometry');
   if (prefix) await shot(page, `${prefix}-2-consent`);
+  if (prefix) await accessible(page, 'consent');
   await page.click('#consent-next');
   await page.waitForSelector('#step-capture:not([hidden])');
   return page.evaluate(() => Number(new URL(document.getElementById('handoff-link').value).hash.split('=')[1].split('.')[0]));
 }
 
-async function captureWithCamera(page, name) {
-  try {
-    await page.waitForSelector('#preview:not([hidden])', { timeout: 8000 });
-  } catch {
-    await page.click('#shoot'); // no steady good frame: take it by hand, as a person would
+// Waits for the auto-capture (`auto`), or takes the photo by hand as a person would.
+async function captureWithCamera(page, name, { auto = false } = {}) {
+  if (auto) {
+    await page.waitForSelector('#preview:not([hidden])', { timeout: 15000 });
+  } else {
+    await page.click('#shoot');
     await page.waitForSelector('#preview:not([hidden])');
   }
   if (name) await shot(page, name);
+  const preview = await page.evaluate(() => {
+    const img = document.getElementById('preview');
+    return { width: img.naturalWidth, height: img.naturalHeight };
+  });
+  await accessible(page, `preview ${name ?? ''}`);
   await page.click('#accept');
+  return preview;
 }
 
 async function captureWithFile(page, file) {
@@ -96,21 +133,68 @@ async function sampleFile(name, query) {
 before(async () => { await mkdir(SHOTS, { recursive: true }); await fetch(`${SANDBOX}/_sandbox/faults`, { method: 'DELETE' }); });
 after(async () => { await Promise.all(browsers.map((b) => b.close())); });
 
-test('the whole flow with the camera ends in a verified identity shown on the page', async () => {
-  const page = await launch({ camera: true });
+test('the whole flow with the camera: front and back captured by themselves, flat, then a verified identity', async () => {
+  const page = await launch({ camera: 'flip' });
   await shot(page, 'flow-0-start');
+  await accessible(page, 'start');
   const id = await startAndConsent(page, 'flow');
-  await captureWithCamera(page, 'flow-3-capture-front');
-  await captureWithCamera(page);
-  await captureWithCamera(page, 'flow-4-selfie');
+  // the quadrilateral drawn over the video, green once the frame is good (seen before the shot)
+  await page.evaluate(() => {
+    const quad = document.getElementById('quad');
+    window.quadSeen = { drawn: false, good: false };
+    new MutationObserver(() => {
+      if (!quad.hidden) window.quadSeen.drawn = true;
+      if (!quad.hidden && quad.classList.contains('good')) window.quadSeen.good = true;
+    }).observe(quad, { attributes: true });
+  });
+  await accessible(page, 'capture');
+  await page.waitForFunction(() => window.quadSeen.drawn, null, { timeout: 15000 });
+  await shot(page, 'flow-3-capture-front');
+  const front = await captureWithCamera(page, 'flow-3-preview-front', { auto: true });
+  assert.deepEqual(await page.evaluate(() => window.quadSeen), { drawn: true, good: true });
+  const back = await captureWithCamera(page, 'flow-4-preview-back', { auto: true });
+  // the crops are flat ID-1 cards (85.6 × 54 mm, with a 2 % margin)
+  for (const p of [front, back]) assert.ok(Math.abs(p.width / p.height - 85.6 / 54) < 0.03, JSON.stringify(p));
+  await captureWithCamera(page, 'flow-5-selfie');
+  await accessible(page, 'upload or result');
   const v = await verdict(page);
-  await shot(page, 'flow-5-result');
+  await shot(page, 'flow-6-result');
+  await accessible(page, 'result');
   assert.equal(v.status, 'OK');
   assert.equal(v.name, 'MARTIN');
   const e = await sandbox(`/_sandbox/enrollments/${id}`);
   assert.equal(e.finalize_count, 1);
   assert.equal(e.documents.id_document_image.total_pages, 2);
+  const [p0, p1] = e.documents.id_document_image.pages;
+  assert.notEqual(p0.sha256, p1.sha256, 'the back is another picture than the front');
   assert.equal(e.documents.selfie_image_upload.pages[0].format, 'jpeg');
+});
+
+test('the back is not the front again: with the front still in view, nothing is captured and the page says to turn it over', async () => {
+  const page = await launch({ camera: 'front' });
+  await startAndConsent(page);
+  await captureWithCamera(page, null, { auto: true });
+  await page.waitForFunction(() => document.getElementById('hint').textContent.includes('Turn your document over'), null, { timeout: 8000 });
+  await shot(page, 'back-same-side');
+  const start = Date.now();
+  while (Date.now() - start < 5000) {
+    assert.ok(await page.isHidden('#preview'), 'no auto-capture of the same side');
+    await page.waitForTimeout(250);
+  }
+  assert.match(await hint(page), /Turn your document over/);
+});
+
+test('an empty table is never captured, and the page asks for the document', async () => {
+  const page = await launch({ camera: 'empty' });
+  await startAndConsent(page);
+  const start = Date.now();
+  while (Date.now() - start < 6000) {
+    assert.ok(await page.isHidden('#preview'), 'no auto-capture of an empty scene');
+    await page.waitForTimeout(250);
+  }
+  assert.match(await hint(page), /Place the document inside the frame/);
+  assert.ok(await page.isHidden('#quad'), 'no quadrilateral drawn');
+  await shot(page, 'empty-scene');
 });
 
 test('an unreadable document ends in KO with its reason shown', async () => {
@@ -144,7 +228,7 @@ test('a refused camera falls back to files and still ends in OK', async () => {
 });
 
 test('a network fault mid-upload is retried and every page arrives once', async () => {
-  const page = await launch({ camera: false });
+  const page = await launch({ camera: false, faults: true });
   const id = await startAndConsent(page);
   const card = await sampleFile('id_document.jpg', 'width=1000&height=630');
   await captureWithFile(page, card);
@@ -187,6 +271,8 @@ test('the page is in French when asked, and the token never reaches it', async (
   await page.click('#lang');
   assert.equal(await page.textContent('#start'), 'Commencer');
   assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  assert.equal(await page.textContent('#lang'), 'EN');
+  await accessible(page, 'start, in French');
   // what every page received, across all the tests above
   const tokenLike = /\b[0-9a-f]{40}\b/;
   for (const r of seen) {
@@ -195,4 +281,8 @@ test('the page is in French when asked, and the token never reaches it', async (
   }
   const stats = await (await fetch(`${DEMO}/demo/stats`)).json();
   assert.equal(stats.logins, 1, 'the demo server logs in once and reuses its token');
+});
+
+test('no page of any test above logged a console error or failed to load something', () => {
+  assert.deepEqual(consoleErrors, []);
 });

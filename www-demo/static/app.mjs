@@ -134,6 +134,8 @@ async function openSlot() {
   $('camera-error').hidden = true;
   $('hint').textContent = t(selfie ? 'hint.face' : 'hint.place');
   const facing = selfie ? 'user' : 'environment';
+  // no photo by hand while the camera opens or turns around
+  $('shoot').disabled = true;
   try {
     if (!state.camera) {
       state.camera = await Camera.open($('video'), { facing });
@@ -141,6 +143,7 @@ async function openSlot() {
       await state.camera.switchTo({ facing });
     }
     state.cameraFacing = facing;
+    $('shoot').disabled = false;
     $('viewer').classList.remove('no-camera');
     placeGuide(selfie ? 'selfie' : GUIDE[state.docType]);
     watchAndCapture(selfie ? 'selfie' : GUIDE[state.docType]);
@@ -160,39 +163,60 @@ function cameraFailed(e) {
   document.querySelector('label[for=file]').focus?.();
 }
 
-function placeGuide(kind) {
+// The video is letterboxed (object-fit: contain): video pixels → the element's pixels.
+function videoToBox() {
   const v = $('video'), cam = state.camera;
   const box = v.getBoundingClientRect();
-  const g = guideRect(kind, cam.width, cam.height);
-  // the video is letterboxed (object-fit: contain): map video pixels to the element
   const scale = Math.min(box.width / cam.width, box.height / cam.height);
   const ox = (box.width - cam.width * scale) / 2, oy = (box.height - cam.height * scale) / 2;
+  return { box, map: (x, y) => [ox + x * scale, oy + y * scale], scale };
+}
+
+function placeGuide(kind) {
+  const cam = state.camera;
+  const g = guideRect(kind, cam.width, cam.height);
+  const { map, scale } = videoToBox();
+  const [left, top] = map(g.x, g.y);
   const guide = $('guide');
   guide.hidden = false;
   guide.classList.toggle('ellipse', g.ellipse);
   Object.assign(guide.style, {
-    left: `${ox + g.x * scale}px`, top: `${oy + g.y * scale}px`,
-    width: `${g.width * scale}px`, height: `${g.height * scale}px`,
+    left: `${left}px`, top: `${top}px`, width: `${g.width * scale}px`, height: `${g.height * scale}px`,
   });
+}
+
+// The document's corners as the camera sees them, live: yellow while something is wrong, green
+// when the frame is good.
+function drawQuad(report) {
+  const svg = $('quad');
+  const corners = report?.document?.found ? report.document.corners : null;
+  svg.hidden = !corners;
+  if (!corners) return;
+  const { box, map } = videoToBox();
+  svg.setAttribute('viewBox', `0 0 ${box.width} ${box.height}`);
+  svg.querySelector('polygon').setAttribute('points', corners.map((c) => map(c.x, c.y).join(',')).join(' '));
+  svg.classList.toggle('good', report.ok);
 }
 
 function watchAndCapture(region) {
   stopWatching();
   $('shoot').hidden = false;
   state.abort = new AbortController();
-  const selfie = region === 'selfie';
+  const document = region !== 'selfie';
+  // the back must not be the front again: wait until the document in the guide has changed
+  const previous = slots()[state.slot] === 'back' ? state.pages[0] : undefined;
   state.camera.autoCapture({
     region, steadyFrames: 6, signal: state.abort.signal,
-    // a face is judged on light and sharpness only: it is not a document
-    thresholds: selfie ? { minContrast: 0.02, maxGlare: 0.05 } : undefined,
+    crop: document, differentFrom: previous,
     onQuality: (r) => {
+      drawQuad(r);
       $('guide').classList.toggle('good', r.ok);
       $('hint').textContent = r.ok ? t('hint.good') : t(`hint.${r.reasons[0]}`);
     },
   }).then(showPreview, (e) => { if (!(e instanceof Id360Error && e.code === 'aborted')) cameraFailed(e); });
 }
 
-function stopWatching() { state.abort?.abort(); state.abort = null; }
+function stopWatching() { state.abort?.abort(); state.abort = null; $('quad').hidden = true; }
 
 function showPreview(blob) {
   state.shot = blob;
@@ -210,8 +234,18 @@ function showPreview(blob) {
   }
 }
 
+// By hand: the document cropped when it can be found, else the whole picture.
 async function shootNow() {
-  try { showPreview(await state.camera.capture()); } catch (e) { cameraFailed(e); }
+  const slot = slots()[state.slot];
+  try {
+    if (slot === 'selfie') { showPreview(await state.camera.capture()); return; }
+    try {
+      showPreview(await state.camera.capture({ crop: true, region: GUIDE[state.docType] }));
+    } catch (e) {
+      if (!(e instanceof Id360Error && e.code === 'no_document')) throw e;
+      showPreview(await state.camera.capture());
+    }
+  } catch (e) { cameraFailed(e); }
 }
 
 async function fromFile(event) {
@@ -325,12 +359,14 @@ function showResult(r) {
 
 // ---- wiring ---------------------------------------------------------------------------------
 
+// The button offers the other language, in that language (its name contains its text: WCAG 2.5.3).
+function switchLang(l) {
+  setLang(l);
+  $('lang').lang = l === 'fr' ? 'en' : 'fr';
+}
+
 function wire() {
-  $('lang').addEventListener('click', () => {
-    setLang(lang() === 'fr' ? 'en' : 'fr');
-    $('lang').textContent = lang() === 'fr' ? 'EN' : 'FR';
-    $('lang').setAttribute('aria-label', lang() === 'fr' ? 'English' : 'Français');
-  });
+  $('lang').addEventListener('click', () => switchLang(lang() === 'fr' ? 'en' : 'fr'));
   $('start').addEventListener('click', start);
   $('document-next').addEventListener('click', chooseDocument);
   $('consent-next').addEventListener('click', consent);
@@ -350,8 +386,7 @@ function wire() {
 }
 
 await init();
-setLang(lang());
-$('lang').textContent = lang() === 'fr' ? 'EN' : 'FR';
+switchLang(lang());
 wire();
 const match = location.hash.match(/^#resume=(.+)$/);
 if (match) resume(match[1]); else show('start');
