@@ -20,6 +20,12 @@ build target/bench-pkg/simd "-C target-feature=+simd128" "--enable-simd"
 
 node bench/run-quality.mjs
 
+echo; echo "the capture test set (scripts/testset/gen.py), then the capture checks..."
+target/venv/bin/python scripts/testset/gen.py target/testset
+node bench/run-capture.mjs
+echo; echo "accuracy on the test set (native, the same core)..."
+cargo run -q --release --locked --example accuracy
+
 echo; echo "building the npm package (6. package size)..."
 SKIP_SETUP=1 bash scripts/build-pkg.sh
 
