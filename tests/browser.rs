@@ -43,7 +43,7 @@ async fn the_whole_flow_reaches_an_ok_verdict_in_exactly_seven_requests() {
         verso.size()
     );
     assert_eq!(final_status(id).await, "OK");
-    let state = f.state();
+    let state: JsValue = f.state().unwrap().into();
     assert_eq!(get(&state, "finalized").as_bool(), Some(true));
     assert_eq!(num(&state, "documents.id_document_image.totalPages"), 2.0);
 }
@@ -359,7 +359,7 @@ async fn a_failed_page_is_retried_alone_and_accepted_pages_are_not_resent() {
     set_faults(r#"[{"endpoint":"upload","kind":"status","status":500,"skip":1,"times":1}]"#).await;
     let e = err(f.upload_id_document(pages(&[&recto, &verso]), None)).await;
     assert_eq!(text(&e, "code"), "server");
-    let state = f.state();
+    let state: JsValue = f.state().unwrap().into();
     let uploaded: Array = get(&state, "documents.id_document_image.uploadedPages").unchecked_into();
     assert_eq!(uploaded.to_vec(), [JsValue::from(0)]);
     ok(f.upload_id_document(pages(&[&recto, &verso]), None)).await;
@@ -525,4 +525,29 @@ async fn run_refuses_a_selfie_the_process_does_not_take_before_uploading_anythin
         get(&admin(id).await, "documents.id_document_image").is_undefined(),
         "nothing uploaded"
     );
+}
+
+/// A `fetch` patched to reject with something that is not an `Error`, to resolve with something
+/// that is not a `Response`, or to throw (a monitoring script can do any of these): each call
+/// fails with `network`, and the module lives on. (gloo-net's own `send` panics on the first
+/// two, which is why the library calls fetch itself; see src/web/transport.rs.)
+#[wasm_bindgen_test]
+async fn a_patched_fetch_that_misbehaves_gives_network_errors_and_the_module_lives_on() {
+    let (_, key) = enrollment(DEFAULT_PROCESS).await;
+    let global = js_sys::global();
+    let name = JsValue::from_str("fetch");
+    let real = Reflect::get(&global, &name).unwrap();
+    for body in [
+        "return Promise.reject('not an Error')",
+        "return Promise.resolve(42)",
+        "throw 'synchronously'",
+    ] {
+        Reflect::set(&global, &name, &js_sys::Function::new_no_args(body)).unwrap();
+        let e = call(flow(&key, r#"{"retries":0}"#).enrollment_info()).await;
+        Reflect::set(&global, &name, &real).unwrap();
+        let e = e.expect_err(body);
+        assert_eq!(text(&e, "code"), "network", "{body}");
+    }
+    let info = ok(flow(&key, "").enrollment_info()).await;
+    assert_eq!(num(&info, "routes.0.id"), 275128.0);
 }

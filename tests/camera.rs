@@ -290,10 +290,14 @@ async fn prepare_file_applies_exif_rotation_and_passes_small_files_unchanged() {
 
 #[wasm_bindgen_test]
 fn guide_rects_follow_the_document_aspect() {
-    let g = id360_flow::guide_rect(JsValue::from_str("id_card"), 1280.0, 720.0, None).unwrap();
+    let g: JsValue = id360_flow::guide_rect(JsValue::from_str("id_card"), 1280.0, 720.0, None)
+        .unwrap()
+        .into();
     assert!((num(&g, "width") / num(&g, "height") - 1.585).abs() < 0.01);
     assert_eq!(get(&g, "ellipse").as_bool(), Some(false));
-    let s = id360_flow::guide_rect(JsValue::from_str("selfie"), 720.0, 1280.0, Some(0.1)).unwrap();
+    let s: JsValue = id360_flow::guide_rect(JsValue::from_str("selfie"), 720.0, 1280.0, Some(0.1))
+        .unwrap()
+        .into();
     assert_eq!(get(&s, "ellipse").as_bool(), Some(true));
     assert!(id360_flow::guide_rect(JsValue::from_str("poster"), 1.0, 1.0, None).is_err());
     assert!(id360_flow::guide_rect(JsValue::from_str("id_card"), 0.0, 1.0, None).is_err());

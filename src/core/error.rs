@@ -2,10 +2,14 @@
 //! one, the [`Step`] it happened in, and a message that says what to do. Messages never contain
 //! the api_key.
 
+use serde::Serialize;
 use std::fmt;
+use tsify::Tsify;
 
 /// Stable, machine-readable error codes (the `code` of the JS `Id360Error`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Tsify)]
+#[serde(rename_all = "snake_case")]
+#[tsify(rename = "Id360ErrorCode")]
 pub enum ErrorCode {
     /// A caller argument is wrong (bad option, api_key, route id, page list), or ID360 answered
     /// 400 to something the library could not check beforehand.
@@ -104,7 +108,9 @@ impl ErrorCode {
 }
 
 /// The step of the flow an error happened in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Tsify)]
+#[serde(rename_all = "snake_case")]
+#[tsify(rename = "Id360Step")]
 pub enum Step {
     /// Reading `enrollment_info`.
     Info,

@@ -2,6 +2,8 @@
 //! data fields the process expects (shape unknown: read leniently, ignored when absent).
 
 use super::error::FlowError;
+use serde::Serialize;
+use tsify::Tsify;
 
 /// Largest integer a JS number holds exactly.
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -27,22 +29,26 @@ pub struct RawDocument {
 }
 
 /// A route the end user can take.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 pub struct Route {
     /// Route id for `selectRoute`.
     pub id: u64,
     /// Name, when ID360 gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
-/// A document the process accepts.
-#[derive(Clone, Debug, PartialEq)]
+/// A document the process accepts, when ID360 lists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(rename = "DocumentInfo")]
 pub struct DocumentSpec {
     /// Upload name.
     pub name: String,
     /// Whether finalize needs it.
     pub required: bool,
-    /// Most pages (None when not given).
+    /// Most pages (left out when not given).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_pages: Option<u32>,
 }
 

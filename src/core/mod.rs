@@ -1,13 +1,15 @@
 //! The pure core: no JS types, tested natively with `cargo test`.
 //!
 //! Endpoints and URL building, api_key and option validation, file sniffing and limits, the
-//! flow's state machine, the retry schedule, the error kinds and the image maths of capture
+//! flow's state machine, the retry schedule, the error kinds, the events and snapshot the caller
+//! sees, and the image maths of capture
 //! ([`image`]) all live here, so that most of the behaviour is covered by fast native tests.
 
 pub mod api_key;
 pub mod camera;
 pub mod endpoint;
 pub mod error;
+pub mod events;
 pub mod exif;
 pub mod image;
 pub mod info;

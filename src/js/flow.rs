@@ -4,15 +4,19 @@
 use super::error::to_js;
 use super::options::{flow_options, Options};
 use crate::core::endpoint::{DocumentName, ID_DOCUMENT};
+use crate::core::events::{FlowSnapshot, StepEvent, UploadProgress};
 use crate::core::info::{EnrollmentInfo, RawDocument, RawRoute};
-use crate::core::{check_page, Endpoints, FlowError, FlowState, Step};
+use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Route, Step};
 use crate::web::blob::{heads, to_blob};
+use crate::web::convert::plain_object;
 use crate::web::http::{Call, Client};
 use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::Blob;
@@ -58,10 +62,6 @@ pub struct Id360Flow {
     inner: Rc<Inner>,
 }
 
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
 /// One (boxed) future type for every method, so `future_to_promise` is compiled once.
 type JsFutureBox = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
 
@@ -94,10 +94,11 @@ where
     })
 }
 
-/// Calls a caller's callback; a throwing callback must not break the flow.
-fn notify(callback: Option<&Function>, event: &Object) {
-    if let Some(f) = callback {
-        let _ = f.call1(&JsValue::NULL, event);
+/// Calls a caller's callback with `event` as a plain object; a throwing callback must not
+/// break the flow.
+fn notify<T: Tsify + Serialize>(callback: Option<&Function>, event: &T) {
+    if let (Some(f), Ok(event)) = (callback, plain_object(event)) {
+        let _ = f.call1(&JsValue::NULL, &event);
     }
 }
 
@@ -137,7 +138,14 @@ impl Inner {
         };
         let raw = self.client.send(&call).await?.unwrap_or(JsValue::UNDEFINED);
         let info = parse_info(&raw).map_err(|e| e.at(Step::Info))?;
-        let js = info_to_js(&info, &raw);
+        let js = plain_object(&InfoJs {
+            routes: info.routes.clone(),
+            documents: info.documents.clone(),
+            data: info.data.clone(),
+            status: info.status.clone(),
+            raw,
+        })
+        .map_err(|e| e.at(Step::Info))?;
         self.state.borrow_mut().info = Some(info);
         *self.info_js.borrow_mut() = Some(js.clone());
         Ok(js)
@@ -326,19 +334,16 @@ fn progress_reporter(
             return;
         }
         mark.set(loaded);
-        let event = Object::new();
-        set(&event, "step", &JsValue::from_str(step.as_str()));
-        set(&event, "document", &JsValue::from_str(&name));
-        set(&event, "page", &JsValue::from(index));
-        set(&event, "pages", &JsValue::from(pages));
-        set(&event, "loaded", &JsValue::from(loaded));
-        set(&event, "total", &JsValue::from(page_total));
-        set(
-            &event,
-            "documentLoaded",
-            &JsValue::from(done_before.get() + loaded),
-        );
-        set(&event, "documentTotal", &JsValue::from(document_total));
+        let event = UploadProgress {
+            step,
+            document: name.clone(),
+            page: index,
+            pages,
+            loaded,
+            total: page_total,
+            document_loaded: done_before.get() + loaded,
+            document_total,
+        };
         notify(Some(f), &event);
     })
 }
@@ -388,47 +393,32 @@ fn parse_info(raw: &JsValue) -> Result<EnrollmentInfo, FlowError> {
     EnrollmentInfo::from_raw(routes, documents, data, field(raw, "status").as_string())
 }
 
-fn info_to_js(info: &EnrollmentInfo, raw: &JsValue) -> JsValue {
-    let routes = Array::new();
-    for r in &info.routes {
-        let o = Object::new();
-        set(&o, "id", &JsValue::from(r.id as f64));
-        if let Some(n) = &r.name {
-            set(&o, "name", &JsValue::from_str(n));
-        }
-        routes.push(&o);
-    }
-    let documents = Array::new();
-    for d in &info.documents {
-        let o = Object::new();
-        set(&o, "name", &JsValue::from_str(&d.name));
-        set(&o, "required", &JsValue::from_bool(d.required));
-        if let Some(m) = d.max_pages {
-            set(&o, "maxPages", &JsValue::from(m));
-        }
-        documents.push(&o);
-    }
-    let data: Array = info.data.iter().map(|d| JsValue::from_str(d)).collect();
-    let out = Object::new();
-    set(&out, "routes", &routes);
-    set(&out, "documents", &documents);
-    set(&out, "data", &data);
-    if let Some(s) = &info.status {
-        set(&out, "status", &JsValue::from_str(s));
-    }
-    set(&out, "raw", raw);
-    out.into()
+/// `enrollmentInfo()`: what the library reads, plus the raw JSON.
+#[derive(Serialize, Tsify)]
+#[tsify(rename = "EnrollmentInfo")]
+struct InfoJs {
+    /// Routes offered (at least one).
+    routes: Vec<Route>,
+    /// Documents the process accepts, when ID360 lists them.
+    #[tsify(type = "DocumentInfo[]")]
+    documents: Vec<DocumentSpec>,
+    /// Data fields the process compares (e.g. "birth_date"), when listed.
+    data: Vec<String>,
+    /// The enrollment's status, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
+    /// The JSON as ID360 sent it.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    #[tsify(type = "Record<string, unknown>")]
+    raw: JsValue,
 }
 
 fn upload_options(value: &JsValue) -> Result<Option<Function>, FlowError> {
     Options::new(value, "upload options", &["onProgress"], true)?.function("onProgress")
 }
 
-fn step_event(callback: Option<&Function>, step: Step, status: &str) {
-    let event = Object::new();
-    set(&event, "step", &JsValue::from_str(step.as_str()));
-    set(&event, "status", &JsValue::from_str(status));
-    notify(callback, &event);
+fn step_event(callback: Option<&Function>, step: Step, status: &'static str) {
+    notify(callback, &StepEvent { step, status });
 }
 
 #[wasm_bindgen]
@@ -638,7 +628,7 @@ impl Id360Flow {
             if inner.state.borrow().finalized {
                 return Ok(JsValue::UNDEFINED); // a second run() after success: nothing left to do
             }
-            let step = |s: Step, status: &str| step_event(on_step.as_ref(), s, status);
+            let step = |s: Step, status: &'static str| step_event(on_step.as_ref(), s, status);
 
             step(Step::Info, "start");
             inner.ensure_info().await?;
@@ -696,39 +686,10 @@ impl Id360Flow {
     }
 
     /// What has been done so far: `{ routeId, termsAccepted, biometry, documents, finalized }`.
-    #[wasm_bindgen(getter, unchecked_return_type = "FlowSnapshot")]
-    pub fn state(&self) -> JsValue {
-        let s = self.inner.state.borrow();
-        let out = Object::new();
-        set(
-            &out,
-            "routeId",
-            &s.route.map_or(JsValue::NULL, |r| JsValue::from(r as f64)),
-        );
-        set(
-            &out,
-            "termsAccepted",
-            &JsValue::from_bool(s.biometry.is_some()),
-        );
-        set(
-            &out,
-            "biometry",
-            &JsValue::from_bool(s.biometry.unwrap_or(false)),
-        );
-        let docs = Object::new();
-        for (name, progress) in &s.documents {
-            let d = Object::new();
-            set(&d, "totalPages", &JsValue::from(progress.total_pages));
-            let uploaded: Array = (0u32..)
-                .zip(progress.accepted.iter())
-                .filter(|(_, a)| **a)
-                .map(|(i, _)| JsValue::from(i))
-                .collect();
-            set(&d, "uploadedPages", &uploaded);
-            set(&docs, name.as_str(), &d);
-        }
-        set(&out, "documents", &docs);
-        set(&out, "finalized", &JsValue::from_bool(s.finalized));
-        out.into()
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> Result<Ts<FlowSnapshot>, JsValue> {
+        FlowSnapshot::of(&self.inner.state.borrow())
+            .into_ts()
+            .map_err(|_| to_js(&FlowError::invalid_input("The state could not be read.")))
     }
 }

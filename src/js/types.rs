@@ -1,5 +1,7 @@
 //! TypeScript declarations of the public surface that wasm-bindgen cannot infer: option
-//! objects, events, the error class and its codes. No `any`.
+//! objects and the error class. What the library returns (reports, events, enrollment info, the
+//! state, guides) and the code and step unions are declared by tsify from their Rust types. No
+//! `any`.
 
 use wasm_bindgen::prelude::*;
 
@@ -10,16 +12,6 @@ export type Page = Blob | File | ArrayBuffer | ArrayBufferView;
 
 /** Where requests go: ID360 production, preproduction, or another origin (proxy, sandbox). */
 export type Id360Environment = "production" | "preproduction" | { baseUrl: string };
-
-/** Stable error codes of `Id360Error.code`. */
-export type Id360ErrorCode =
-  | "invalid_input" | "unsupported_format" | "payload_too_large" | "out_of_order"
-  | "unauthorized" | "not_found" | "rate_limited" | "server" | "network" | "timeout"
-  | "aborted" | "invalid_response" | "permission_denied" | "no_camera" | "camera_in_use"
-  | "insecure_context" | "unsupported" | "no_document";
-
-/** Steps of the flow. */
-export type Id360Step = "info" | "route" | "consent" | "document" | "selfie" | "finalize" | "capture";
 
 /** Options of `new Id360Flow(...)`. */
 export interface Id360FlowOptions {
@@ -39,59 +31,14 @@ export interface Id360FlowOptions {
   onRetry?: (event: RetryEvent) => void;
 }
 
-/** A route of `enrollmentInfo()`. */
-export interface Route { id: number; name?: string; }
-
-/** A document of `enrollmentInfo()`, when ID360 lists them. */
-export interface DocumentInfo { name: string; required: boolean; maxPages?: number; }
-
-/** `enrollmentInfo()`: what the library reads, plus the raw JSON. */
-export interface EnrollmentInfo {
-  routes: Route[];
-  documents: DocumentInfo[];
-  /** Data fields the process compares (e.g. "birth_date"), when listed. */
-  data: string[];
-  status?: string;
-  /** The JSON as ID360 sent it. */
-  raw: Record<string, unknown>;
-}
-
 /** Options of `acceptTerms`. */
 export interface TermsOptions { /** Also consent to biometric face comparison (needed for a selfie). */ biometry?: boolean; }
-
-/** Upload progress: bytes of this page and of the whole document; monotonic, ends at the totals. */
-export interface UploadProgress {
-  step: "document" | "selfie";
-  document: string;
-  /** 0-based page index. */
-  page: number;
-  pages: number;
-  loaded: number;
-  total: number;
-  documentLoaded: number;
-  documentTotal: number;
-}
 
 /** Options of the upload methods. */
 export interface UploadOptions {
   /** Real byte progress (XMLHttpRequest) in browsers; per completed page in Node. */
   onProgress?: (progress: UploadProgress) => void;
 }
-
-/** A retry about to happen. */
-export interface RetryEvent {
-  step: Id360Step;
-  page?: number;
-  /** The attempt about to be made (2 for the first retry). */
-  attempt: number;
-  delayMs: number;
-  code: Id360ErrorCode;
-  status?: number;
-  message: string;
-}
-
-/** A step starting or done, in `run`. */
-export interface StepEvent { step: Id360Step; status: "start" | "done"; }
 
 /** Options of `run`. */
 export interface RunOptions {
@@ -109,15 +56,6 @@ export interface RunOptions {
   onProgress?: (progress: UploadProgress) => void;
 }
 
-/** `flow.state`: what has been done so far. */
-export interface FlowSnapshot {
-  routeId: number | null;
-  termsAccepted: boolean;
-  biometry: boolean;
-  documents: Record<string, { totalPages: number; uploadedPages: number[] }>;
-  finalized: boolean;
-}
-
 export interface Id360Flow {
   /**
    * Selects the route: the only one offered when `routeId` is left out; resolves with the
@@ -131,62 +69,6 @@ export type GuideKind = "id_card" | "passport" | "paper_licence" | "selfie";
 
 /** A document a guide frames (and a crop keeps). */
 export type DocumentKind = "id_card" | "passport" | "paper_licence";
-
-/** A framing guide in video pixels (`ellipse` for the selfie oval). */
-export interface GuideRect { x: number; y: number; width: number; height: number; ellipse: boolean; }
-
-/** A point in pixels of the frame (video, photo). */
-export interface Corner { x: number; y: number; }
-
-/** Why a frame is not good enough, most useful first. */
-export type QualityReason =
-  | "low_resolution" | "too_dark" | "too_bright"
-  | "no_document" | "partly_outside" | "too_far" | "too_close" | "tilted"
-  | "no_face" | "multiple_faces" | "face_too_small" | "face_off_center"
-  | "glare" | "low_contrast" | "blurry"
-  | "same_side";
-
-/** Where the document is (reports of a document guide). */
-export interface DocumentDetection {
-  /** Whether its four corners were found inside the frame. */
-  found: boolean;
-  /** Top-left, top-right, bottom-right, bottom-left, in the frame's pixels; null when not found. */
-  corners: Corner[] | null;
-  /** Its area against the guide's (0 when not found); too_far below 0.55, too_close above 1.25. */
-  coverage: number;
-  /** The larger of its rotation and of its corners' slant, in degrees; tilted above 12. */
-  skewDegrees: number;
-}
-
-/** The face in the selfie oval (reports of the selfie guide). */
-export interface FaceDetection {
-  found: boolean;
-  /** Faces seen; multiple_faces above 1. */
-  count: number;
-  /** The largest face's box in the frame's pixels; null when none. */
-  box: { x: number; y: number; width: number; height: number } | null;
-}
-
-/** Scores and verdict of one frame. */
-export interface QualityReport {
-  ok: boolean;
-  /** Most useful first. */
-  reasons: QualityReason[];
-  /** Variance of the Laplacian (grey levels²); blurry below 60 by default. */
-  sharpness: number;
-  /** Share of clipped pixels (0..1); glare above 0.01. */
-  glare: number;
-  /** Mean / 255; too dark below 0.25, too bright above 0.85. */
-  brightness: number;
-  /** Standard deviation / 255; low contrast below 0.08. */
-  contrast: number;
-  /** Long side of the source in pixels; low resolution below 1000. */
-  resolution: number;
-  /** With a document region ('id_card', 'passport', 'paper_licence'). */
-  document?: DocumentDetection;
-  /** With the 'selfie' region. */
-  face?: FaceDetection;
-}
 
 /** Thresholds of the verdict (defaults in `QualityReport`'s and its parts' comments). */
 export interface QualityThresholds {
@@ -269,9 +151,6 @@ export interface AutoCaptureOptions extends QualityOptions, EncodeOptions {
   /** Every frame's report, for live hints. */
   onQuality?: (report: QualityReport) => void;
 }
-
-/** A camera of `Camera.list()`. */
-export interface CameraDevice { deviceId: string; label: string; }
 
 /** The one error class of id360-flow: every rejection and throw is an Id360Error. */
 export class Id360Error extends Error {

@@ -3,9 +3,11 @@
 //! [`RetryPolicy`] with each retry announced to the caller.
 
 use super::abort::{AbortGuard, Cause};
+use super::convert::plain_object;
 use super::timer::sleep;
 use super::transport::{self, Incoming, Outcome, Outgoing};
 use crate::core::error::sanitize_detail;
+use crate::core::events::RetryEvent;
 use crate::core::retry::parse_retry_after_seconds;
 use crate::core::{ApiKey, Endpoints, ErrorCode, FlowError, RetryPolicy, Step};
 use js_sys::{Function, Reflect};
@@ -78,10 +80,6 @@ pub fn aborted() -> FlowError {
     )
 }
 
-fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
 fn json_parse(text: &JsValue) -> Option<JsValue> {
     let json = Reflect::get(&js_sys::global(), &JsValue::from_str("JSON")).ok()?;
     let parse: Function = Reflect::get(&json, &JsValue::from_str("parse"))
@@ -144,20 +142,19 @@ impl Client {
 
     fn announce_retry(&self, call: &Call<'_>, attempt: u32, delay_ms: u64, error: &FlowError) {
         let Some(f) = &self.on_retry else { return };
-        let event = js_sys::Object::new();
-        set(&event, "step", &JsValue::from_str(call.step.as_str()));
-        if let Some(p) = call.page {
-            set(&event, "page", &JsValue::from(p));
-        }
-        set(&event, "attempt", &JsValue::from(attempt));
-        set(&event, "delayMs", &JsValue::from(delay_ms as f64));
-        set(&event, "code", &JsValue::from_str(error.code.as_str()));
-        if let Some(s) = error.status {
-            set(&event, "status", &JsValue::from(s));
-        }
-        set(&event, "message", &JsValue::from_str(&error.message));
+        let event = RetryEvent {
+            step: call.step,
+            page: call.page,
+            attempt,
+            delay_ms,
+            code: error.code,
+            status: error.status,
+            message: error.message.clone(),
+        };
         // A throwing callback must not break the flow.
-        let _ = f.call1(&JsValue::NULL, &event);
+        if let Ok(event) = plain_object(&event) {
+            let _ = f.call1(&JsValue::NULL, &event);
+        }
     }
 
     async fn attempt(&self, call: &Call<'_>) -> Result<Option<JsValue>, FlowError> {

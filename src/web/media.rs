@@ -151,9 +151,13 @@ pub fn video_tracks(stream: &MediaStream) -> Vec<MediaStreamTrack> {
         .collect()
 }
 
-/// A camera of `enumerateDevices`, skipping infrared / depth cameras when their label says so.
+/// A camera of `Camera.list()` (`enumerateDevices`, infrared and depth cameras left out when
+/// their label says so).
+#[derive(serde::Serialize, tsify::Tsify)]
+#[tsify(rename = "CameraDevice")]
 pub struct Device {
     /// `deviceId`.
+    #[serde(rename = "deviceId")]
     pub id: String,
     /// `label` (empty until the user allowed the camera once).
     pub label: String,

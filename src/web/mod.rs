@@ -5,6 +5,7 @@
 pub mod abort;
 pub mod blob;
 pub mod canvas;
+pub mod convert;
 pub mod crop;
 pub mod frames;
 pub mod http;

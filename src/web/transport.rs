@@ -1,23 +1,26 @@
-//! One HTTP exchange, by fetch or by XMLHttpRequest (for upload progress). Bodies are Blob
-//! handles passed straight to the browser; answers are read as JS strings and parsed by JS.
+//! One HTTP exchange, by fetch (through gloo-net) or by XMLHttpRequest (for upload progress,
+//! which fetch cannot report). Bodies are Blob handles passed straight to the browser; answers
+//! are read as JS strings and parsed by JS.
 //!
-//! fetch is called through web-sys directly rather than gloo-net: gloo-net 0.6 rewrites URLs
-//! that carry a query (it appends a trailing `&`, so `consent/?accepted_cgu=true` would not be
-//! the documented request) and panics when a fetch rejects with a non-`Error` value.
+//! gloo-net builds the request (method, headers, manual redirects, our own AbortSignal, the
+//! Blob body) and reads the answer's status and headers. Two lines stay ours, each for a
+//! reason: the `fetch` call itself — gloo-net's `send` panics when fetch rejects with something
+//! that is not an `Error` or resolves with something that is not a `Response` (a patched
+//! `fetch` can do either), and a panic would kill the module for the whole page — and the body
+//! read, which checks the length while the text is still a JS string, so that an oversized
+//! answer is never copied into wasm memory (gloo-net's `text()` copies first).
 
+use gloo_net::http::{Method, RequestBuilder, Response};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortSignal, Blob, Headers, ProgressEvent, Request, RequestInit, RequestRedirect, Response,
-    XmlHttpRequest,
-};
+use web_sys::{AbortSignal, Blob, ProgressEvent, RequestRedirect, XmlHttpRequest};
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(request: &Request) -> Result<js_sys::Promise, JsValue>;
+    fn global_fetch(request: &web_sys::Request) -> Result<js_sys::Promise, JsValue>;
 }
 
 /// Largest answer body read (an `enrollment_info` is a few KB).
@@ -68,31 +71,33 @@ pub fn has_xhr() -> bool {
     js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("XMLHttpRequest")).unwrap_or(false)
 }
 
-fn headers(out: &Outgoing<'_>) -> Result<Headers, JsValue> {
-    let h = Headers::new()?;
-    h.set("x-api-key", out.api_key)?;
-    h.set("accept", out.accept)?;
+/// The request as gloo-net builds it: the method, `x-api-key`, `accept`, `content-type` when
+/// there is a body, manual redirects, our signal, the body by handle. None when the browser
+/// refuses it (a URL it cannot parse).
+fn request(out: &Outgoing<'_>, signal: &AbortSignal) -> Option<web_sys::Request> {
+    let method = Method::from_bytes(out.method.as_bytes()).ok()?;
+    // `header` cannot throw here: the names are constants and the api_key was checked to be
+    // printable ASCII when the flow was made.
+    let mut builder = RequestBuilder::new(out.url)
+        .method(method)
+        .header("x-api-key", out.api_key)
+        .header("accept", out.accept)
+        .redirect(RequestRedirect::Manual)
+        .abort_signal(Some(signal));
     if let Some(ct) = out.content_type {
-        h.set("content-type", ct)?;
+        builder = builder.header("content-type", ct);
     }
-    Ok(h)
+    let built = match out.body {
+        Some(body) => builder.body(body),
+        None => builder.build(),
+    };
+    built.ok().map(Into::into)
 }
 
 /// One exchange by fetch. `read_success_body` reads the body of a 2xx (error bodies are always
 /// read, to explain the error).
 pub async fn fetch(out: &Outgoing<'_>, signal: &AbortSignal, read_success_body: bool) -> Outcome {
-    let Ok(h) = headers(out) else {
-        return Outcome::NetworkError;
-    };
-    let init = RequestInit::new();
-    init.set_method(out.method);
-    init.set_headers(&h);
-    init.set_signal(Some(signal));
-    init.set_redirect(RequestRedirect::Manual);
-    if let Some(body) = out.body {
-        init.set_body(body);
-    }
-    let Ok(request) = Request::new_with_str_and_init(out.url, &init) else {
+    let Some(request) = request(out, signal) else {
         return Outcome::NetworkError;
     };
     let promise = match global_fetch(&request) {
@@ -100,8 +105,8 @@ pub async fn fetch(out: &Outgoing<'_>, signal: &AbortSignal, read_success_body: 
         Err(_) => return Outcome::NetworkError,
     };
     let response: Response = match JsFuture::from(promise).await {
-        Ok(r) => match r.dyn_into() {
-            Ok(r) => r,
+        Ok(r) => match r.dyn_into::<web_sys::Response>() {
+            Ok(r) => r.into(),
             Err(_) => return Outcome::NetworkError,
         },
         Err(_) => {
@@ -115,11 +120,11 @@ pub async fn fetch(out: &Outgoing<'_>, signal: &AbortSignal, read_success_body: 
     let status = response.status();
     let redirected =
         response.redirected() || response.type_() == web_sys::ResponseType::Opaqueredirect;
-    let retry_after = response.headers().get("retry-after").ok().flatten();
+    let headers = response.headers();
     let success = (200..300).contains(&status);
     let mut incoming = Incoming {
         status,
-        retry_after,
+        retry_after: headers.get("retry-after"),
         redirected,
         body: None,
         body_too_large: false,
@@ -127,17 +132,14 @@ pub async fn fetch(out: &Outgoing<'_>, signal: &AbortSignal, read_success_body: 
     if redirected || (success && !read_success_body) || status == 204 {
         return Outcome::Answered(incoming);
     }
-    let declared = response
-        .headers()
+    let declared = headers
         .get("content-length")
-        .ok()
-        .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > u64::from(MAX_BODY_CHARS)) {
         incoming.body_too_large = true;
         return Outcome::Answered(incoming);
     }
-    let Ok(text_promise) = response.text() else {
+    let Ok(text_promise) = web_sys::Response::from(response).text() else {
         return Outcome::NetworkError;
     };
     match JsFuture::from(text_promise).await {

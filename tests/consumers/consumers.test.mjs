@@ -145,7 +145,7 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
     assert.ok(!/\bany\b/.test(text), `${f} mentions any`);
   }
   await writeFile(join(WORK, 'consumer.ts'), `
-    import init, { Id360Flow, Id360Error, Camera, prepareFile, cropDocument, guideRect, type Id360ErrorCode, type UploadProgress, type QualityReport } from 'id360-flow';
+    import init, { Id360Flow, Id360Error, Camera, prepareFile, cropDocument, guideRect, type Id360ErrorCode, type UploadProgress, type QualityReport, type FlowSnapshot, type RetryEvent, type Corner, type EnrollmentInfo, type GuideRect } from 'id360-flow';
     function explain(code: Id360ErrorCode): string {
       switch (code) {
         case 'invalid_input': case 'unsupported_format': case 'payload_too_large': case 'out_of_order':
@@ -159,12 +159,22 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
     }
     export async function main(video: HTMLVideoElement, file: File): Promise<void> {
       await init();
-      const flow = new Id360Flow({ apiKey: 'k', environment: { baseUrl: 'https://proxy.example' }, retries: 2 });
-      const info = await flow.enrollmentInfo();
+      const flow = new Id360Flow({ apiKey: 'k', environment: { baseUrl: 'https://proxy.example' }, retries: 2,
+        onRetry: (e: RetryEvent) => { const d: number = e.delayMs; const c: Id360ErrorCode = e.code; console.log(d, c, e.status ?? 0); } });
+      const info: EnrollmentInfo = await flow.enrollmentInfo();
+      const pagesMax: number | undefined = info.documents[0]?.maxPages;
+      const snapshot: FlowSnapshot = flow.state;
+      const route0: number | null = snapshot.routeId;
+      const uploaded: number[] | undefined = snapshot.documents['id_document_image']?.uploadedPages;
+      console.log(pagesMax, route0, uploaded, info.raw['status']);
       const route: number = await flow.selectRoute(info.routes[0]?.id);
       await flow.acceptTerms({ biometry: true });
       const camera = await Camera.open(video, { facing: 'environment' });
-      const g = guideRect('id_card', camera.width, camera.height);
+      const g: GuideRect = guideRect('id_card', camera.width, camera.height);
+      const report = camera.checkQuality({ region: 'selfie' });
+      const faceWidth: number | undefined = report?.face?.box?.width;
+      const corner: Corner | undefined = camera.checkQuality({ region: 'id_card' })?.document?.corners?.[3];
+      console.log(faceWidth, corner?.x);
       const blob: Blob = await camera.autoCapture({ region: 'id_card', crop: true, onQuality: (r: QualityReport) => r.document?.corners?.[0]?.x });
       const back: Blob = await camera.autoCapture({ region: 'id_card', differentFrom: blob });
       const page = await prepareFile(file, { maxEdge: 1600 });
@@ -173,6 +183,8 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
       camera.checkQuality({ region: 'selfie' })?.face?.corners;
       await flow.uploadIdDocument([blob, back, page, flat].slice(0, 2), { onProgress: (p: UploadProgress) => p.documentLoaded / p.documentTotal });
       try { await flow.finalize(); } catch (e) { if (e instanceof Id360Error) console.log(explain(e.code), e.status, route, g.width); }
+      // @ts-expect-error: routeId is null before a route is selected
+      flow.state.routeId.toFixed();
       // @ts-expect-error: an unknown code is not an Id360ErrorCode
       explain('nope');
       // @ts-expect-error: the api_key is required

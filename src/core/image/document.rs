@@ -29,6 +29,8 @@ use super::geometry::{
     area, atan2, corner_angles, is_convex, max_corner_distance, sides, true_aspect, Homography,
     Line, Point, Quad,
 };
+use serde::Serialize;
+use tsify::Tsify;
 
 /// Thresholds of the document verdict.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,26 +59,36 @@ impl Default for DocumentConfig {
     }
 }
 
-/// What the detector found in one frame.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Where the document is (what the detector found in one frame).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(missing_as_null)]
 pub struct DocumentReport {
     /// Whether the document's four corners were found inside the frame.
     pub found: bool,
-    /// Top-left, top-right, bottom-right, bottom-left, in frame pixels (when found).
+    /// Top-left, top-right, bottom-right, bottom-left, in frame pixels; null when not found.
+    #[tsify(type = "[Corner, Corner, Corner, Corner] | null")]
     pub corners: Option<Quad>,
-    /// The document's area against the guide's (0 when not found).
+    /// The document's area against the guide's (0 when not found); too_far below 0.55,
+    /// too_close above 1.25 by default.
     pub coverage: f64,
-    /// The larger of its rotation and of its corners' deviation from 90°, in degrees.
+    /// The larger of its rotation and of its corners' deviation from 90°, in degrees; tilted
+    /// above 12 by default.
     pub skew_degrees: f64,
     /// No document in the guide.
+    #[serde(skip)]
     pub no_document: bool,
     /// The document reaches (or crosses) the frame's edge.
+    #[serde(skip)]
     pub partly_outside: bool,
     /// The document is too small in the guide.
+    #[serde(skip)]
     pub too_far: bool,
     /// The document is larger than the guide.
+    #[serde(skip)]
     pub too_close: bool,
     /// The document is rotated or held at a slant.
+    #[serde(skip)]
     pub tilted: bool,
 }
 

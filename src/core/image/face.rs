@@ -19,6 +19,8 @@
 //! "tune" third of `scripts/testset/faces.py`'s frames.
 
 use super::quality::{clamp_region, Rect};
+use serde::Serialize;
+use tsify::Tsify;
 
 static CASCADE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/face_cascade.bin"));
 
@@ -67,7 +69,7 @@ impl Default for FaceConfig {
 }
 
 /// A face's box in frame pixels (continuous coordinates: the image spans \[0,W\]×\[0,H\]).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Tsify)]
 pub struct FaceBox {
     /// Left.
     pub x: f64,
@@ -79,18 +81,23 @@ pub struct FaceBox {
     pub height: f64,
 }
 
-/// What the selfie check found.
-#[derive(Clone, Debug, PartialEq)]
+/// The face in the selfie oval (what the selfie check found).
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[tsify(missing_as_null)]
 pub struct FaceReport {
     /// Whether at least one face was found.
     pub found: bool,
-    /// Faces found (hits grouped); more than one: someone else is in the picture.
+    /// Faces found (hits grouped); more than one (multiple_faces): someone else is in the
+    /// picture.
     pub count: usize,
-    /// The largest face.
+    /// The largest face's box in frame pixels; null when none.
+    #[serde(rename = "box")]
     pub face: Option<FaceBox>,
     /// The largest face is narrower than `min_face_share` × the oval's width.
+    #[serde(skip)]
     pub too_small: bool,
     /// The largest face's centre is further than `max_center_offset` from the oval's.
+    #[serde(skip)]
     pub off_center: bool,
 }
 

@@ -1,6 +1,9 @@
 //! Framing guides: where the document (or face) should sit in the preview, for the overlay and
 //! for the quality region.
 
+use serde::Serialize;
+use tsify::Tsify;
+
 /// What is being framed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuideKind {
@@ -37,8 +40,9 @@ impl GuideKind {
     }
 }
 
-/// A guide rectangle (the oval's bounding box for a selfie), in the video's pixels.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A framing guide in the video's pixels (for a selfie, the oval's bounding box).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Tsify)]
+#[tsify(rename = "GuideRect")]
 pub struct Guide {
     /// Left.
     pub x: f64,

@@ -3,8 +3,12 @@
 //! Coordinates are continuous pixels: an image spans `[0, W] × [0, H]` and pixel `(i, j)` covers
 //! `[i, i + 1] × [j, j + 1]`, so a point moves to another resolution by a multiplication.
 
-/// A point in pixels.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+use serde::Serialize;
+use tsify::Tsify;
+
+/// A point in pixels of the frame (video, photo).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Tsify)]
+#[tsify(rename = "Corner")]
 pub struct Point {
     /// Horizontal, rightwards.
     pub x: f64,

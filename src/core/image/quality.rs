@@ -12,6 +12,8 @@
 
 use super::document::DocumentReport;
 use super::face::FaceReport;
+use serde::Serialize;
+use tsify::Tsify;
 
 /// Long side of the analysis grid the region is averaged down to.
 pub const ANALYSIS_LONG_SIDE: usize = 640;
@@ -49,8 +51,10 @@ impl Default for QualityConfig {
     }
 }
 
-/// Why a frame is not good enough.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why a frame is not good enough, most useful first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "snake_case")]
+#[tsify(rename = "QualityReason")]
 pub enum Reason {
     /// Not sharp enough.
     Blurry,
@@ -124,25 +128,29 @@ pub struct Rect {
 }
 
 /// The scores and the verdict of one frame.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[tsify(missing_as_null)]
 pub struct QualityReport {
-    /// Variance of the Laplacian (grey levels²).
-    pub sharpness: f64,
-    /// Share of clipped pixels, 0..1.
-    pub glare: f64,
-    /// Mean / 255.
-    pub brightness: f64,
-    /// Standard deviation / 255.
-    pub contrast: f64,
-    /// Long side of the source in pixels (as given by the caller).
-    pub resolution: u32,
     /// Whether no reason was found.
     pub ok: bool,
-    /// What is wrong, most important first.
+    /// What is wrong, most useful first.
+    #[tsify(type = "QualityReason[]")]
     pub reasons: Vec<Reason>,
-    /// Where the document is, when a document was looked for.
+    /// Variance of the Laplacian (grey levels²); blurry below 60 by default.
+    pub sharpness: f64,
+    /// Share of clipped pixels, 0..1; glare above 0.01 by default.
+    pub glare: f64,
+    /// Mean / 255; too dark below 0.25, too bright above 0.85 by default.
+    pub brightness: f64,
+    /// Standard deviation / 255; low contrast below 0.08 by default.
+    pub contrast: f64,
+    /// Long side of the source in pixels (as given by the caller); low resolution below 1000.
+    pub resolution: u32,
+    /// Where the document is: with a document region ('id_card', 'passport', 'paper_licence').
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<DocumentReport>,
-    /// The face, when the selfie guide was checked.
+    /// The face: with the 'selfie' region.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub face: Option<FaceReport>,
 }
 

@@ -1,18 +1,19 @@
 //! Frame analysis for JS: the check's options (region, thresholds) and report, `QualityAnalyzer`,
 //! `guideRect`.
 
-use super::{invalid, set, QualityOptionsArg};
+use super::{invalid, QualityOptionsArg};
 use crate::core::image::check::{check, CheckConfig, CheckScratch};
-use crate::core::image::framing::{guide, GuideKind};
-use crate::core::image::geometry::Quad;
+use crate::core::image::framing::{guide, Guide, GuideKind};
 use crate::core::image::quality::{rgba_to_grey, QualityReport};
 use crate::core::image::steady::DEFAULT_TOLERANCE;
 use crate::core::FlowError;
 use crate::js::error::to_js;
 use crate::js::options::Options;
+use crate::web::convert::plain_object;
 use crate::web::frames::Region;
 use crate::web::media::field;
-use js_sys::{Array, Object, Uint8Array};
+use js_sys::Uint8Array;
+use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -128,71 +129,22 @@ pub(crate) fn kind(name: &str) -> Result<GuideKind, FlowError> {
     })
 }
 
-/// `[{x, y}, …]` of four corners.
-pub(crate) fn corners_js(q: &Quad) -> JsValue {
-    q.iter()
-        .map(|p| {
-            let o = Object::new();
-            set(&o, "x", &JsValue::from(p.x));
-            set(&o, "y", &JsValue::from(p.y));
-            JsValue::from(o)
-        })
-        .collect::<Array>()
-        .into()
-}
-
-/// The report as a plain JS object.
+/// The report as a plain JS object (`null` only if it could not be converted, which needs a
+/// number beyond 2^53: a report holds none).
 pub(crate) fn report_js(r: &QualityReport) -> JsValue {
-    let o = Object::new();
-    set(&o, "ok", &JsValue::from_bool(r.ok));
-    let reasons: Array = r
-        .reasons
-        .iter()
-        .map(|x| JsValue::from_str(x.as_str()))
-        .collect();
-    set(&o, "reasons", &reasons);
-    set(&o, "sharpness", &JsValue::from(r.sharpness));
-    set(&o, "glare", &JsValue::from(r.glare));
-    set(&o, "brightness", &JsValue::from(r.brightness));
-    set(&o, "contrast", &JsValue::from(r.contrast));
-    set(&o, "resolution", &JsValue::from(r.resolution));
-    if let Some(d) = &r.document {
-        let doc = Object::new();
-        set(&doc, "found", &JsValue::from_bool(d.found));
-        let corners = d.corners.as_ref().map_or(JsValue::NULL, corners_js);
-        set(&doc, "corners", &corners);
-        set(&doc, "coverage", &JsValue::from(d.coverage));
-        set(&doc, "skewDegrees", &JsValue::from(d.skew_degrees));
-        set(&o, "document", &doc);
-    }
-    if let Some(f) = &r.face {
-        let face = Object::new();
-        set(&face, "found", &JsValue::from_bool(f.found));
-        set(&face, "count", &JsValue::from(f.count as u32));
-        let b = f.face.map_or(JsValue::NULL, |b| {
-            let x = Object::new();
-            set(&x, "x", &JsValue::from(b.x));
-            set(&x, "y", &JsValue::from(b.y));
-            set(&x, "width", &JsValue::from(b.width));
-            set(&x, "height", &JsValue::from(b.height));
-            x.into()
-        });
-        set(&face, "box", &b);
-        set(&o, "face", &face);
-    }
-    o.into()
+    plain_object(r).unwrap_or(JsValue::NULL)
 }
 
 /// The framing guide for `kind` (`'id_card'`, `'passport'`, `'paper_licence'`, `'selfie'`)
 /// in a `width × height` video, with `margin` (share of each side, default 0.08):
 /// `{ x, y, width, height, ellipse }`.
-#[wasm_bindgen(js_name = guideRect, unchecked_return_type = "GuideRect")]
+#[wasm_bindgen(js_name = guideRect)]
 pub fn guide_rect(
     #[wasm_bindgen(unchecked_param_type = "GuideKind")] kind: JsValue,
     width: f64,
     height: f64,
     margin: Option<f64>,
-) -> Result<JsValue, JsValue> {
+) -> Result<Ts<Guide>, JsValue> {
     let kind = kind
         .as_string()
         .and_then(|k| GuideKind::parse(&k))
@@ -206,13 +158,8 @@ pub fn guide_rect(
             "width and height must be positive and margin from 0 to 0.45.",
         ))
     })?;
-    let o = Object::new();
-    set(&o, "x", &JsValue::from(g.x));
-    set(&o, "y", &JsValue::from(g.y));
-    set(&o, "width", &JsValue::from(g.width));
-    set(&o, "height", &JsValue::from(g.height));
-    set(&o, "ellipse", &JsValue::from_bool(g.ellipse));
-    Ok(o.into())
+    g.into_ts()
+        .map_err(|_| to_js(&invalid("The guide could not be passed to JavaScript.")))
 }
 
 /// The checks on frames you already have (a grey `Uint8Array` or an `ImageData`), with

@@ -17,6 +17,7 @@ use crate::js::error::to_js;
 use crate::js::options::Options;
 use crate::web::blob::describe;
 use crate::web::canvas::encode_jpeg;
+use crate::web::convert::plain_object;
 use crate::web::frames::{FrameAnalyzer, FrameLoop, Region};
 use crate::web::media::{field, list_devices, open_stream, video_tracks, Request};
 use crate::web::timer::sleep;
@@ -192,14 +193,11 @@ impl Camera {
     pub fn list() -> Promise {
         promise(async move {
             let devices = list_devices().await?;
-            let out = Array::new();
-            for d in devices {
-                let o = Object::new();
-                set(&o, "deviceId", &JsValue::from_str(&d.id));
-                set(&o, "label", &JsValue::from_str(&d.label));
-                out.push(&o);
-            }
-            Ok(out.into())
+            devices
+                .iter()
+                .map(plain_object)
+                .collect::<Result<Array, _>>()
+                .map(Into::into)
         })
     }
 
