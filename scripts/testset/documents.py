@@ -9,7 +9,8 @@ camera frame and stored as 8-bit grey PNGs:
   sequences/  10-frame clips for auto-capture's temporal gate (static negatives with camera
               shake, steady and shaky positives);
   photos/     4000 × 3000 colour JPEGs and the card's flat rendering, for the flat crop;
-  videos/     1280 × 720 Y4M clips for Chromium's fake camera.
+  videos/     1280 × 720 Y4M clips for Chromium's fake camera, and each clip's still scenes as
+              PNG (front, back, empty, lookalike) for a canvas stream in any engine.
 
 Two splits: `tune` (six backgrounds) and `holdout` (every background, including ones tune never
 shows), with disjoint seeds. Every item draws only from numpy.random.default_rng(its seed), so
@@ -1306,7 +1307,10 @@ def make_videos(job):
     still = {"empty": table}
     for name, (rgb, alpha) in drawings.items():
         still[name] = render(Scene(table, [make_layer(rgb, alpha, corners[name], shadow)]), w, h)
-    entry = {}
+    entry = {"stills": {}}
+    for name, rgb in still.items():  # for engines whose fake camera cannot play a file
+        Image.fromarray(to_u8(rgb), "RGB").save(os.path.join(out, f"videos/{name}.png"))
+        entry["stills"][name] = f"videos/{name}.png"
     for name, parts in VIDEO_PLAN.items():
         frames = (to_u8(add_noise(still[s], rng, VIDEO_NOISE)) for s, n in parts for _ in range(n))
         write_y4m(os.path.join(out, f"videos/{name}.y4m"), frames, w, h)

@@ -207,3 +207,55 @@ pub fn recorder() -> (JsValue, Array) {
     f.forget();
     (js, calls)
 }
+
+/// The synthetic camera every engine has: a 1280 × 720 canvas showing one of the test set's
+/// still scenes (`front`, `back`, `empty`, `lookalike`: a card on a table, its back, the table
+/// alone, a blank look-alike), redrawn 30 times a second, handed to the library by
+/// `navigator.mediaDevices.getUserMedia` as `canvas.captureStream()`. (Chromium's fake camera
+/// can play a file, Firefox's and WebKit's only show a test pattern.) Returns the stage: call
+/// `show(name)` on it to change the scene.
+pub async fn camera_stage(scene: &str) -> JsValue {
+    let install = js_sys::Function::new_with_args(
+        "files, scene",
+        r#"
+        if (globalThis.__stage) {
+          // (re)installed on every call: in WebKit the override did not outlive the first stop()
+          navigator.mediaDevices.getUserMedia = globalThis.__stage.getUserMedia;
+          globalThis.__stage.show(scene);
+          return Promise.resolve(globalThis.__stage);
+        }
+        return (async () => {
+          const canvas = document.createElement('canvas');
+          canvas.width = 1280; canvas.height = 720;
+          const ctx = canvas.getContext('2d');
+          const images = {};
+          for (const name of ['front', 'back', 'empty', 'lookalike']) {
+            const r = await fetch(files + '/documents/videos/' + name + '.png');
+            if (!r.ok) throw new Error('stage: ' + name + '.png: ' + r.status);
+            images[name] = await createImageBitmap(await r.blob());
+          }
+          let current = scene;
+          const draw = () => ctx.drawImage(images[current], 0, 0);
+          draw();
+          setInterval(draw, 33);
+          const streams = [];
+          const getUserMedia = async (constraints) => {
+            if (!constraints || !constraints.video) throw new DOMException('no video asked', 'TypeError');
+            const s = canvas.captureStream(30);
+            streams.push(s);
+            return s;
+          };
+          navigator.mediaDevices.getUserMedia = getUserMedia;
+          globalThis.__stage = { show(name) { current = name; draw(); }, streams, getUserMedia };
+          return globalThis.__stage;
+        })();
+        "#,
+    );
+    let files = JsValue::from_str(&format!("{}/_sandbox/files", sandbox()));
+    let p: Promise = install
+        .call2(&JsValue::NULL, &files, &JsValue::from_str(scene))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    JsFuture::from(p).await.unwrap()
+}
