@@ -308,7 +308,7 @@ async fn forty_plus_bad_inputs_each_give_their_code_and_leave_the_module_working
     ] {
         let key = key.clone();
         let rule = format!(
-            r#"[{{"endpoint":"enrollment_info","times":3,{}]"#,
+            r#"[{{"endpoint":"enrollment_info","times":10,{}]"#,
             &rule[1..]
         );
         cases.push(Case {
