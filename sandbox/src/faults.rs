@@ -294,7 +294,13 @@ pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
             let _ = next.run(request).await;
             fault_response(&rule)
         }
-        Some(rule) => fault_response(&rule),
+        Some(rule) if rule.kind == FaultKind::Drop => fault_response(&rule),
+        Some(rule) => {
+            // an answering server reads the request first (see `drain`)
+            let (parts, body) = request.into_parts();
+            crate::api::drain(&parts.headers, body).await;
+            fault_response(&rule)
+        }
     }
 }
 

@@ -360,3 +360,66 @@ async fn the_binary_starts_with_faults_and_prints_its_url_credentials_and_proces
     child.wait().unwrap();
     assert_eq!(status, 418, "the start-up fault is active");
 }
+
+/// Sends an upload of `size` bytes over a raw connection, 64 KB at a time, and returns the
+/// status line, or the I/O error met while sending or reading.
+fn raw_upload(base: &str, key: &str, document: &str, size: usize) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    write!(
+        s,
+        "POST /api/1.0.0/enrollment/flow/document/{document}/?total_pages=1&uploaded_page=0 HTTP/1.1\r\n\
+         host: {addr}\r\nx-api-key: {key}\r\ncontent-type: image/jpeg\r\ncontent-length: {size}\r\n\r\n"
+    )?;
+    let mut body = vec![0u8; size];
+    body[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+    for chunk in body.chunks(64 * 1024) {
+        s.write_all(chunk)?;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    Ok(String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string())
+}
+
+/// WebKit reports a network error, not the status, when a server answers an upload without
+/// reading it and closes under the still-sending client: refused uploads and injected faults
+/// read (and discard) the body first, so every engine sees the status.
+#[tokio::test]
+async fn refused_and_faulted_uploads_are_read_before_the_answer() {
+    let env = env().await;
+    let e = env.prepared(DEFAULT_PROCESS).await;
+    let (base, key) = (env.base.clone(), e.api_key.clone());
+    let refused =
+        tokio::task::spawn_blocking(move || raw_upload(&base, &key, "no_such_document", 4 << 20))
+            .await
+            .unwrap();
+    assert!(
+        refused.as_ref().is_ok_and(|l| l.contains(" 404 ")),
+        "{refused:?}"
+    );
+    env.set_faults(json!([{"endpoint": "upload", "kind": "status", "status": 503, "times": 1}]))
+        .await;
+    let (base, key) = (env.base.clone(), e.api_key.clone());
+    let faulted =
+        tokio::task::spawn_blocking(move || raw_upload(&base, &key, "id_document_image", 4 << 20))
+            .await
+            .unwrap();
+    assert!(
+        faulted.as_ref().is_ok_and(|l| l.contains(" 503 ")),
+        "{faulted:?}"
+    );
+}

@@ -1,6 +1,6 @@
 //! Flow handlers (`x-api-key`, CORS-enabled).
 
-use super::{read_body, AppState};
+use super::{drain, read_body, AppState};
 use crate::callbacks::{dispatch, Event};
 use crate::config::MAX_PAGE_BYTES;
 use crate::error::ApiError;
@@ -87,13 +87,24 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let id = enter(&sb, &headers, false)?;
-    let slot = parse_slot(
-        query.get("total_pages").map(String::as_str),
-        query.get("uploaded_page").map(String::as_str),
-    )?;
-    // Refuse what the state refuses before reading (and buffering) the body.
-    sb.lock().check_upload(&sb.config, id, &document, slot)?;
+    // Refuse what the state refuses before buffering the body, but read it (and discard it)
+    // before answering, as servers do: see `drain`.
+    let checked = (|| {
+        let id = enter(&sb, &headers, false)?;
+        let slot = parse_slot(
+            query.get("total_pages").map(String::as_str),
+            query.get("uploaded_page").map(String::as_str),
+        )?;
+        sb.lock().check_upload(&sb.config, id, &document, slot)?;
+        Ok::<_, ApiError>((id, slot))
+    })();
+    let (id, slot) = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            drain(&headers, body).await;
+            return Err(e);
+        }
+    };
     let bytes = read_body(&headers, body, MAX_PAGE_BYTES).await?;
     let now = sb.clock.now();
     let event = sb

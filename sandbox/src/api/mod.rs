@@ -32,6 +32,28 @@ pub const SMALL_BODY_LIMIT: usize = 64 * 1024;
 /// clients that send the whole body still see the answer; beyond it the connection is closed.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
+/// Reads and discards a request body of at most [`DRAIN_LIMIT`] bytes (declared or, without a
+/// length, counted as it comes) before an error is answered. A server that answers an upload
+/// without reading it closes the connection under a client still sending, and WebKit (libsoup)
+/// then reports a network error instead of the status; Chromium and Firefox show the status.
+pub async fn drain(headers: &HeaderMap, body: Body) {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+        return;
+    }
+    let mut body = body;
+    let mut read = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        read += frame.data_ref().map_or(0, |d| d.len());
+        if read > DRAIN_LIMIT {
+            return;
+        }
+    }
+}
+
 /// Reads a body, refusing (413 `payload_too_large`) more than `limit` bytes before buffering.
 pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let too_large = || {
@@ -46,10 +68,7 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        if declared.is_some_and(|n| n <= DRAIN_LIMIT) {
-            let mut body = body;
-            while let Some(Ok(_)) = body.frame().await {}
-        }
+        drain(headers, body).await;
         return Err(too_large());
     }
     match http_body_util::Limited::new(body, limit).collect().await {
