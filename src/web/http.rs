@@ -106,6 +106,8 @@ impl Client {
     /// Sends `call`, retrying transient failures. Returns the parsed JSON when `want_json`.
     pub async fn send(&self, call: &Call<'_>) -> Result<Option<JsValue>, FlowError> {
         let mut attempts = 0u32;
+        // Whether an earlier attempt may have reached ID360 without its answer reaching us.
+        let mut maybe_done = false;
         loop {
             attempts = attempts.saturating_add(1);
             let error = match self.attempt(call).await {
@@ -113,14 +115,20 @@ impl Client {
                 Err(e) => e.at(call.step),
             };
             // A finalize whose answer was lost, then retried (by us, or by the browser itself on a
-            // reused connection), meets its own success. (The sandbox's error code; ID360's own
-            // error bodies are unknown.)
+            // reused connection), meets its own success: 409 "already finalized" while ID360
+            // checks, or 403 "enrollment finished" once the verdict is in (Chromium and Firefox
+            // resend at once on a reused connection and see the first; WebKit does not, and our
+            // retry comes later). The sandbox's error codes; ID360's own error bodies are unknown.
             if call.step == Step::Finalize
-                && error.status == Some(409)
-                && error.server_code.as_deref() == Some("already_finalized")
+                && ((error.status == Some(409)
+                    && error.server_code.as_deref() == Some("already_finalized"))
+                    || (maybe_done
+                        && error.status == Some(403)
+                        && error.server_code.as_deref() == Some("enrollment_finished")))
             {
                 return Ok(None);
             }
+            maybe_done |= matches!(error.code, ErrorCode::Network | ErrorCode::Timeout);
             if !self.policy.should_retry(attempts, &error) {
                 let mut error = error;
                 if attempts > 1 {
