@@ -69,7 +69,9 @@ async function showHandoff() {
 }
 
 async function resume(fragment) {
-  const [id, key, base] = fragment.split('.');
+  // id.key.base: the base URL has dots of its own
+  const [id, key, ...rest] = fragment.split('.');
+  const base = rest.join('.');
   history.replaceState(null, '', location.pathname); // the key leaves the address bar
   Object.assign(state, { enrollmentId: Number(id), apiKey: key, baseUrl: decodeURIComponent(base || location.origin) });
   await showHandoff();
