@@ -328,7 +328,7 @@ async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() 
             None,
         ))
         .await;
-        assert_eq!(code(&e), "invalid_input", "{why}");
+        assert_eq!(code(&e), "invalid_input", "{why}: {}", describe(&e));
     }
     let nan = Array::new();
     for _ in 0..4 {
@@ -337,10 +337,8 @@ async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() 
         with(&p, "y", &JsValue::from(1.0));
         nan.push(&p);
     }
-    assert_eq!(
-        code(&err(crop_document(photo.clone().into(), Some(nan.into()), None)).await),
-        "invalid_input"
-    );
+    let e = err(crop_document(photo.clone().into(), Some(nan.into()), None)).await;
+    assert_eq!(code(&e), "invalid_input", "NaN corners: {}", describe(&e));
     // not an image, a PDF, nothing drawable
     assert_eq!(
         code(&err(crop_document(blob_of(b"hello, world").into(), None, None)).await),

@@ -63,6 +63,17 @@ pub fn text(v: &JsValue, path: &str) -> String {
     get(v, path).as_string().unwrap_or_default()
 }
 
+/// What an error is, for assertion messages: its name, code and message, or its text.
+pub fn describe(e: &JsValue) -> String {
+    let s = |k: &str| text(e, k);
+    let own = format!("{} {} {}", s("name"), s("code"), s("message"));
+    if own.trim().is_empty() {
+        format!("{e:?}")
+    } else {
+        own
+    }
+}
+
 /// A fresh enrollment (created through the sandbox admin: no token in the browser).
 pub async fn enrollment(process: &str) -> (u64, String) {
     let created = json(
@@ -217,39 +228,13 @@ pub fn recorder() -> (JsValue, Array) {
 pub async fn camera_stage(scene: &str) -> JsValue {
     let install = js_sys::Function::new_with_args(
         "files, scene",
-        r#"
-        if (globalThis.__stage) {
-          // (re)installed on every call: in WebKit the override did not outlive the first stop()
-          navigator.mediaDevices.getUserMedia = globalThis.__stage.getUserMedia;
-          globalThis.__stage.show(scene);
-          return Promise.resolve(globalThis.__stage);
-        }
-        return (async () => {
-          const canvas = document.createElement('canvas');
-          canvas.width = 1280; canvas.height = 720;
-          const ctx = canvas.getContext('2d');
-          const images = {};
-          for (const name of ['front', 'back', 'empty', 'lookalike']) {
-            const r = await fetch(files + '/documents/videos/' + name + '.png');
-            if (!r.ok) throw new Error('stage: ' + name + '.png: ' + r.status);
-            images[name] = await createImageBitmap(await r.blob());
-          }
-          let current = scene;
-          const draw = () => ctx.drawImage(images[current], 0, 0);
-          draw();
-          setInterval(draw, 33);
-          const streams = [];
-          const getUserMedia = async (constraints) => {
-            if (!constraints || !constraints.video) throw new DOMException('no video asked', 'TypeError');
-            const s = canvas.captureStream(30);
-            streams.push(s);
-            return s;
-          };
-          navigator.mediaDevices.getUserMedia = getUserMedia;
-          globalThis.__stage = { show(name) { current = name; draw(); }, streams, getUserMedia };
-          return globalThis.__stage;
-        })();
-        "#,
+        &format!(
+            "return ({})((name) => fetch(files + '/documents/videos/' + name + '.png').then((r) => {{
+               if (!r.ok) throw new Error('stage: ' + name + '.png: ' + r.status);
+               return r.blob();
+             }}), scene);",
+            include_str!("../support/camera-stage.js")
+        ),
     );
     let files = JsValue::from_str(&format!("{}/_sandbox/files", sandbox()));
     let p: Promise = install
