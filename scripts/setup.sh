@@ -4,7 +4,14 @@
 #   - the wasm32-unknown-unknown target
 #   - wasm-bindgen-cli at exactly the version pinned in Cargo.toml / Cargo.lock
 #   - wasm-pack
-#   - Debian's chromium + chromium-driver (headless browser tests)
+#   - the three engines every browser test runs in (../shared/research/engines.md):
+#     Debian's chromium + chromium-driver; firefox-esr, with geckodriver from crates.io (Mozilla's
+#     own crate; Debian does not package it and its npm wrappers download from GitHub, which is
+#     unreachable here); WebKitGTK: webkit2gtk-driver (WebKitWebDriver) and libwebkit2gtk-4.1-0
+#     (its MiniBrowser), on an xvfb display (MiniBrowser has no headless mode).
+#     WebDriver classic for both, rather than puppeteer-core over BiDi for Firefox: one protocol,
+#     one small client (www-demo/e2e/webdriver.mjs) for Firefox and WebKit, and the
+#     wasm-bindgen-test-runner already speaks it.
 #   - the Node packages (npm ci): playwright-core, axe-core (accessibility checks of the demo),
 #     and binaryen, whose wasm-opt the scripts put first on PATH (Debian's binaryen 108 cannot
 #     read what wasm-bindgen 0.2.130 emits)
@@ -15,6 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1 # >= 0.36 needs Firefox >= 128; Debian 12 has 153 ESR
 log() { printf '[setup] %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -31,6 +39,10 @@ fi
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || need_apt+=(webkit2gtk-driver)
+compgen -G '/usr/lib/*/webkit2gtk-4.1/MiniBrowser' >/dev/null || need_apt+=(libwebkit2gtk-4.1-0)
+command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt: installing ${need_apt[*]}"
@@ -38,7 +50,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  log "chromium, chromedriver: present"
+  log "chromium, firefox-esr, WebKitGTK (WebKitWebDriver, MiniBrowser), xvfb: present"
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" = "$WB_VERSION" ] \
@@ -55,6 +67,13 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" = "$WASM_PACK_VERSI
 else
   log "wasm-pack $WASM_PACK_VERSION: installing (about 3 minutes)"
   cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --force
+fi
+
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1{print $2}')" = "$GECKODRIVER_VERSION" ]; then
+  log "geckodriver $GECKODRIVER_VERSION: present"
+else
+  log "geckodriver $GECKODRIVER_VERSION: installing (about 2 minutes)"
+  cargo install -q geckodriver --version "$GECKODRIVER_VERSION" --locked --force
 fi
 
 if [ -f package.json ]; then

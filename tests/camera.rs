@@ -483,6 +483,7 @@ async fn the_same_side_is_not_captured_again_as_the_next_one() {
     assert_eq!(text(&back, "type"), "image/jpeg");
     // an empty table: never captured, and the reports say why
     method(&stage, "show", &[JsValue::from_str("empty")]).unwrap();
+    sleep(300.0).await; // (frames already in the stream's pipeline still show the back)
     let (on_empty, empty_reports) = recorder();
     let o = json(r#"{"region":"id_card","timeoutMs":1500}"#);
     with(&o, "onQuality", &on_empty);

@@ -6,11 +6,12 @@ import { writeFile } from 'node:fs/promises';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
-async function call(base, method, path, body) {
+async function call(base, method, path, body, timeoutMs = 180000) {
   const r = await fetch(`${base}${path}`, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const json = await r.json().catch(() => ({}));
   if (!r.ok || (json.value && json.value.error)) {
@@ -62,7 +63,8 @@ export class Page {
   }
 
   static async open(base, caps) {
-    const value = await call(base, 'POST', '/session', { capabilities: { alwaysMatch: caps } });
+    // (a browser that cannot start leaves the driver waiting: a clear error after a minute)
+    const value = await call(base, 'POST', '/session', { capabilities: { alwaysMatch: caps } }, 60000);
     const page = new Page(base, value.sessionId);
     await call(base, 'POST', `${page.session}/timeouts`, { script: 120000, pageLoad: 60000, implicit: 0 });
     return page;
@@ -123,9 +125,13 @@ export class Page {
     return v[ELEMENT];
   }
 
-  // A real click through the driver (scrolls into view, hit-tested), as a person would.
-  async click(selector) {
-    await this.waitForSelector(selector);
+  // A real click through the driver (scrolls into view, hit-tested), as a person would: once
+  // the element is visible and enabled, as playwright waits.
+  async click(selector, { timeout = 10000 } = {}) {
+    await this.waitForFunction((s) => {
+      const el = document.querySelector(s);
+      return !!el && el.getClientRects().length > 0 && !el.disabled;
+    }, selector, { timeout });
     await call(this.base, 'POST', `${this.session}/element/${await this.element(selector)}/click`, {});
   }
 

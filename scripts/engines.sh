@@ -1,0 +1,42 @@
+# Starts the drivers of Firefox (geckodriver) and WebKit (Xvfb, scripts/webkit-driver.mjs in
+# front of WebKitWebDriver), and checks that each can open a browser: sourced by
+# scripts/browser-tests.sh and scripts/bench.sh, which set GECKO_PORT, WEBKIT_PORT, and PIDS (the
+# processes to stop at exit), and define die().
+start_firefox() {
+  command -v firefox-esr >/dev/null || die "Firefox cannot start: no firefox-esr (scripts/setup.sh installs it)"
+  command -v geckodriver >/dev/null || die "Firefox cannot start: no geckodriver (scripts/setup.sh installs it)"
+  geckodriver --port "$GECKO_PORT" >target/geckodriver.log 2>&1 &
+  PIDS+=($!)
+  wait_ready "http://127.0.0.1:${GECKO_PORT}" Firefox target/geckodriver.log \
+    '{"capabilities":{"alwaysMatch":{"browserName":"firefox","moz:firefoxOptions":{"binary":"/usr/bin/firefox-esr","args":["-headless"]}}}}'
+}
+start_webkit() {
+  command -v WebKitWebDriver >/dev/null || die "WebKit cannot start: no WebKitWebDriver (scripts/setup.sh installs webkit2gtk-driver)"
+  command -v Xvfb >/dev/null || die "WebKit cannot start: no Xvfb (scripts/setup.sh installs xvfb)"
+  # MiniBrowser has no headless mode: a display of its own (Xvfb picks a free number)
+  rm -f target/xvfb.display
+  # (-noreset: by default the server resets when its last client leaves, and a browser starting
+  # at that moment cannot open the display)
+  Xvfb -displayfd 9 -screen 0 1280x1024x24 -nolisten tcp -noreset 9>target/xvfb.display 2>target/xvfb.log &
+  PIDS+=($!)
+  for _ in $(seq 1 50); do [ -s target/xvfb.display ] && break; sleep 0.1; done
+  [ -s target/xvfb.display ] || die "WebKit cannot start: Xvfb gave no display (target/xvfb.log)"
+  DISPLAY=":$(cat target/xvfb.display)" node scripts/webkit-driver.mjs "$WEBKIT_PORT" $((WEBKIT_PORT + 1)) \
+    >target/webkit-driver.log 2>&1 &
+  PIDS+=($!)
+  wait_ready "http://127.0.0.1:${WEBKIT_PORT}" WebKit target/webkit-driver.log '{"capabilities":{}}'
+}
+# Waits for a driver, then opens and closes one session: an engine that cannot start fails here,
+# with its reason, instead of skipping.
+wait_ready() {
+  local url=$1 engine=$2 log=$3 caps=$4 answer
+  for _ in $(seq 1 100); do curl -fsS "$url/status" >/dev/null 2>&1 && break; sleep 0.1; done
+  answer=$(curl -sS -X POST -H 'content-type: application/json' -d "$caps" "$url/session" 2>&1) || true
+  local id
+  id=$(printf '%s' "$answer" | python3 -c 'import json,sys
+try: print(json.load(sys.stdin)["value"]["sessionId"])
+except Exception: pass')
+  [ -n "$id" ] || die "$engine cannot start a browser: ${answer:-no driver on $url} (log: $log)"
+  curl -fsS -X DELETE "$url/session/$id" >/dev/null
+}
+

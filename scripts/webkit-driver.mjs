@@ -1,0 +1,75 @@
+// A WebDriver proxy in front of WebKitGTK's WebKitWebDriver, for wasm-bindgen-test-runner
+// (given to it as SAFARIDRIVER_REMOTE) and the end-to-end tests. On its Safari path the runner
+// sends no browser options and ignores webdriver.json, and WebKitWebDriver needs them: which
+// browser to start (Debian's MiniBrowser), in automation mode, with the mock camera on. So the
+// proxy rewrites the capabilities of `POST /session` and forwards everything else untouched.
+//
+//   node scripts/webkit-driver.mjs <listen port> <WebKitWebDriver port>   (DISPLAY must be set)
+//
+// It starts WebKitWebDriver itself on the second port and stops it when it is stopped.
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const [listen, driverPort] = process.argv.slice(2).map(Number);
+if (!listen || !driverPort) {
+  console.error('usage: node scripts/webkit-driver.mjs <listen port> <WebKitWebDriver port>');
+  process.exit(2);
+}
+const MINIBROWSER = [
+  process.env.MINIBROWSER,
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+  '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+].find((p) => p && existsSync(p));
+if (!MINIBROWSER) {
+  console.error('webkit-driver: no MiniBrowser (install libwebkit2gtk-4.1-0: scripts/setup.sh)');
+  process.exit(1);
+}
+// The mock camera; `--enable-media-stream` makes getUserMedia exist at all.
+const ARGS = ['--automation', '--enable-media-stream=true', '--enable-mock-capture-devices=true'];
+
+const driver = spawn('WebKitWebDriver', [`--port=${driverPort}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+driver.on('exit', (code) => {
+  console.error(`webkit-driver: WebKitWebDriver exited (${code})`);
+  process.exit(1);
+});
+const stop = () => { driver.kill(); process.exit(0); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+function rewrite(body) {
+  const json = body.length ? JSON.parse(body) : {};
+  const always = { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ARGS } };
+  const caps = json.capabilities || {};
+  // keep what the client asked for, but this browser and these options win
+  const first = (caps.firstMatch && caps.firstMatch[0]) || {};
+  const merged = { ...first, ...(caps.alwaysMatch || {}), ...always };
+  delete merged['safari:automaticInspection'];
+  delete merged['safari:automaticProfiling'];
+  return JSON.stringify({ capabilities: { alwaysMatch: merged } });
+}
+
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    let body = Buffer.concat(chunks).toString('utf8');
+    if (req.method === 'POST' && /^\/session\/?$/.test(req.url)) {
+      try { body = rewrite(body); } catch (e) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ value: { error: 'invalid argument', message: String(e) } }));
+        return;
+      }
+    }
+    const headers = { ...req.headers, host: `127.0.0.1:${driverPort}`, 'content-length': Buffer.byteLength(body) };
+    const out = http.request({ host: '127.0.0.1', port: driverPort, method: req.method, path: req.url, headers }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    out.on('error', (e) => {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ value: { error: 'unknown error', message: `WebKitWebDriver: ${e.message}` } }));
+    });
+    out.end(body);
+  });
+}).listen(listen, '127.0.0.1');
