@@ -5,7 +5,17 @@ import type { InitInput, InitOutput } from './id360_flow.js';
 export function simdSupported(): boolean;
 
 /**
- * Loads the WebAssembly module. With no argument, the right .wasm next to this module; or pass
- * `{ module_or_path }`: a URL, a Response, bytes or a compiled `WebAssembly.Module`.
+ * Whether `init()` loads the simd128 build here: where the engine runs wasm SIMD, except in
+ * JavaScriptCore (Safari, every browser on iOS, WebKitGTK), which gets the scalar build (its
+ * simd128 build returned wrong answers now and then in our tests).
  */
-export default function init(input?: { module_or_path: InitInput | Promise<InitInput> }): Promise<InitOutput>;
+export function simdUsed(userAgent?: string): boolean;
+
+/**
+ * Loads the WebAssembly module. With no argument, the right .wasm next to this module (see
+ * `simdUsed`; `{ simd }` chooses); or pass `{ module_or_path }`: a URL, a Response, bytes or a
+ * compiled `WebAssembly.Module`.
+ */
+export default function init(
+  input?: { module_or_path: InitInput | Promise<InitInput> } | { simd?: boolean },
+): Promise<InitOutput>;

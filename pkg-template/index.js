@@ -13,13 +13,25 @@ export function simdSupported() {
 }
 
 /**
- * Loads the WebAssembly module. With no argument, the right .wasm next to this module; or pass
- * `{ module_or_path }`: a URL, a Response, bytes or a compiled WebAssembly.Module.
+ * Whether `init()` loads the simd128 build here: where the engine runs wasm SIMD, except in
+ * JavaScriptCore (Safari, every browser on iOS, WebKitGTK), whose simd128 build returned wrong
+ * answers now and then in our tests (README, "Engines"): it gets the scalar build.
+ */
+export function simdUsed(userAgent = typeof navigator === 'object' ? navigator.userAgent || '' : '') {
+  const javascriptCore = /AppleWebKit\//.test(userAgent) && !/Chrome\//.test(userAgent);
+  return simdSupported() && !javascriptCore;
+}
+
+/**
+ * Loads the WebAssembly module. With no argument, the right .wasm next to this module (see
+ * `simdUsed`; `{ simd: true | false }` chooses); or pass `{ module_or_path }`: a URL, a Response,
+ * bytes or a compiled WebAssembly.Module.
  */
 export default function init(input) {
-  if (input === undefined) {
+  if (input === undefined || (input !== null && typeof input === 'object' && input.module_or_path === undefined)) {
+    const simd = typeof input?.simd === 'boolean' ? input.simd && simdSupported() : simdUsed();
     input = {
-      module_or_path: simdSupported()
+      module_or_path: simd
         ? new URL('./id360_flow_simd_bg.wasm', import.meta.url)
         : new URL('./id360_flow_bg.wasm', import.meta.url),
     };

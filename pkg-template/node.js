@@ -11,11 +11,21 @@ export function simdSupported() {
   try { return WebAssembly.validate(SIMD_PROBE); } catch { return false; }
 }
 
-/** Loads the WebAssembly module (from disk when no argument is given). */
+/**
+ * Whether `init()` loads the simd128 build here: where the engine runs wasm SIMD, except in
+ * JavaScriptCore (Bun), whose simd128 build returned wrong answers now and then in our tests
+ * (README, "Engines"). (The argument exists for the browser entry's sake.)
+ */
+export function simdUsed() {
+  return simdSupported() && typeof globalThis.Bun === 'undefined';
+}
+
+/** Loads the WebAssembly module (from disk when no argument, or only `{ simd }`, is given). */
 export default async function init(input) {
-  if (input === undefined) {
+  if (input === undefined || (input !== null && typeof input === 'object' && input.module_or_path === undefined)) {
     const { readFile } = await import('node:fs/promises');
-    const file = simdSupported() ? './id360_flow_simd_bg.wasm' : './id360_flow_bg.wasm';
+    const simd = typeof input?.simd === 'boolean' ? input.simd && simdSupported() : simdUsed();
+    const file = simd ? './id360_flow_simd_bg.wasm' : './id360_flow_bg.wasm';
     input = { module_or_path: await readFile(new URL(file, import.meta.url)) };
   }
   return initWasm(input);

@@ -165,3 +165,33 @@ fn repeated_analyses_with_a_reused_scratch_give_the_same_answer() {
         }
     }
 }
+
+/// Analyses stay right while the wasm memory grows between them (every round keeps a new
+/// buffer alive, so the next allocations grow the memory, then analyses with a fresh scratch).
+#[test]
+fn analyses_stay_right_while_the_memory_grows() {
+    let config = QualityConfig::default();
+    let (w, h) = (641usize, 479usize);
+    let img = frame(w, h, 11);
+    let full = Rect {
+        x: 0,
+        y: 0,
+        width: w,
+        height: h,
+    };
+    let sharp = reference(&img, w, full).0;
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1.0);
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for round in 0..48 {
+        kept.push(vec![round as u8; 1 << 20]);
+        let mut scratch = Scratch::default();
+        let copy = img.clone();
+        let r = analyze(&copy, w, h, None, 2000, &config, &mut scratch).unwrap();
+        assert!(
+            close(r.sharpness, sharp),
+            "round {round}: sharpness {} vs {sharp}",
+            r.sharpness
+        );
+    }
+    assert!(kept.iter().enumerate().all(|(i, b)| b[b.len() - 1] == i as u8));
+}

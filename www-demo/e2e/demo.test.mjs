@@ -323,8 +323,11 @@ test('a second device resumes from the link, and the api_key is in no request li
   for (const u of urls) assert.ok(!u.includes(key), `the api_key is in ${u}`);
 });
 
-test('the page is in French when asked', async () => {
+test('the page is in French when asked, on the wasm build its engine gets', async () => {
   const page = await launch({ camera: true });
+  // JavaScriptCore gets the scalar build (README, "Engines"), the others simd128
+  const wasm = (await loadedUrls(page)).filter((u) => u.endsWith('.wasm')).map((u) => u.split('/').pop());
+  assert.deepEqual(wasm, [ENGINE === 'webkit' ? 'id360_flow_bg.wasm' : 'id360_flow_simd_bg.wasm']);
   await page.click('#lang');
   assert.equal(await page.textContent('#start'), 'Commencer');
   assert.equal(await page.getAttribute('html', 'lang'), 'fr');

@@ -1,0 +1,72 @@
+// Runs the minimal reproducer in a browser through WebDriver and prints how many of its
+// computations were wrong. Builds nothing: scripts/jsc-simd-repro/README.md says how.
+//   node scripts/jsc-simd-repro/run.mjs <wasm> <WebDriver URL> [engine=webkit] [compiles=100] [kernels|loop]
+// In the page: the same small module compiled `compiles` times (each compilation tiers up on its
+// own), each instance running the loop 300 times on a 641×479 frame, against plain JS.
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { Page, capabilities } from '../../www-demo/e2e/webdriver.mjs';
+
+const [wasmPath, driver, engine = 'webkit', compiles = '100', mode = 'kernels', perCompile = '300'] = process.argv.slice(2);
+const wasm = await readFile(wasmPath);
+const server = http.createServer((req, res) => {
+  if (req.url === '/repro.wasm') { res.writeHead(200, { 'content-type': 'application/wasm' }); res.end(wasm); return; }
+  res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><title>repro</title>');
+}).listen(0, '127.0.0.1');
+await new Promise((r) => server.on('listening', r));
+const page = await Page.open(driver, capabilities(engine));
+try {
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  // batches of 25 compilations (one script call each: WebDriver's script timeout)
+  const batch = (n) => page.evaluate(async ([n, mode, calls]) => {
+    const bytes = await (await fetch('/repro.wasm')).arrayBuffer();
+    const [w, h] = [641, 479];
+    // a frame with edges, flat areas and noise, as the kernels see
+    let x = 12345;
+    const grey = new Uint8Array(w * h).map((_, i) => {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      return ((i % w) / 37 % 2 < 1 ? 40 : 190) + ((x >>> 0) % 70);
+    });
+    // 'loop': the sum of squared Laplacians (f32 input); 'kernels': the library's sharpness,
+    // the variance of the Laplacian (one block per pixel at this size)
+    const laps = [];
+    for (let y = 1; y < h - 1; y++) for (let c = 1; c < w - 1; c++) {
+      const i = y * w + c;
+      laps.push(4 * grey[i] - grey[i - 1] - grey[i + 1] - grey[i - w] - grey[i + w]);
+    }
+    const sumSq = laps.reduce((a, l) => a + l * l, 0);
+    const mean = laps.reduce((a, l) => a + l, 0) / laps.length;
+    const expected = mode === 'loop' ? sumSq : sumSq / laps.length - mean * mean;
+    // the library's module imports wasm-bindgen's functions: none is called here
+    const stub = new Proxy({}, { get: () => () => 0 });
+    const imports = new Proxy({}, { get: () => stub });
+    const wrong = [];
+    for (let k = 0; k < n; k++) {
+      const instance = await WebAssembly.instantiate(new WebAssembly.Module(bytes), imports);
+      const e = instance.exports;
+      if (mode === 'loop') new Float32Array(e.memory.buffer, e.frame(), w * h).set(grey);
+      else {
+        const at = e.frame(w * h); // (grows the memory: the buffer is read after)
+        new Uint8Array(e.memory.buffer, at, w * h).set(grey);
+      }
+      for (let r = 0; r < calls; r++) {
+        const got = e.run(w, h);
+        if (!(Math.abs(got - expected) <= 1e-3 * expected)) wrong.push({ compile: k, call: r, got });
+      }
+    }
+    return { expected, calls: n * calls, wrong: wrong.length, first: wrong.slice(0, 5) };
+  }, [n, mode, Number(perCompile)]);
+  const total = { calls: 0, wrong: 0, first: [] };
+  for (let done = 0; done < Number(compiles); done += 25) {
+    const r = await batch(Math.min(25, Number(compiles) - done));
+    total.expected = r.expected;
+    total.calls += r.calls;
+    total.wrong += r.wrong;
+    total.first.push(...r.first.map((w) => ({ ...w, compile: w.compile + done })));
+  }
+  total.first = total.first.slice(0, 5);
+  console.log(JSON.stringify({ engine, mode, compiles: Number(compiles), ...total }));
+} finally {
+  await page.close();
+  server.close();
+}
