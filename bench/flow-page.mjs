@@ -124,7 +124,10 @@ async function capture() {
 
 async function main() {
   const wasm = await init();
-  const results = { uploads: await uploads(wasm), flows: await wholeFlows(), capture: await capture() };
+  // ?only=uploads: the upload measurement alone (bench/run-engines.mjs, in every engine)
+  const only = new URLSearchParams(location.search).get('only');
+  const results = { uploads: await uploads(wasm) };
+  if (only !== 'uploads') Object.assign(results, { flows: await wholeFlows(), capture: await capture() });
   window.__results = results;
   document.getElementById('out').textContent = JSON.stringify(results, null, 2);
 }

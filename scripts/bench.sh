@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): builds what they measure, runs them in headless Chromium, prints
-# tables and writes bench-results/*.json. Numbers, never pass/fail: these machines are noisy.
+# Benchmarks (not tests): builds what they measure, runs them in headless Chromium (and, for
+# §9, in Firefox and WebKit too), prints tables and writes bench-results/*.json. Numbers, never
+# pass/fail: these machines are noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -36,3 +37,15 @@ SANDBOX_PID=$!
 trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:${PORT}/_sandbox/health" >/dev/null 2>&1 && break; sleep 0.2; done
 SANDBOX_URL="http://127.0.0.1:${PORT}" node bench/run-flow.mjs
+
+echo; echo "the quality check and the 9 MB upload in Chromium, Firefox and WebKit, side by side..."
+PIDS=()
+trap 'kill $SANDBOX_PID "${PIDS[@]}" 2>/dev/null || true' EXIT
+die() { echo "$*" >&2; exit 1; }
+GECKO_PORT=$((PORT + 3)); WEBKIT_PORT=$((PORT + 4))
+# shellcheck source=scripts/engines.sh
+. scripts/engines.sh
+start_firefox
+start_webkit
+SANDBOX_URL="http://127.0.0.1:${PORT}" FIREFOX_WEBDRIVER="http://127.0.0.1:${GECKO_PORT}" \
+  WEBKIT_WEBDRIVER="http://127.0.0.1:${WEBKIT_PORT}" node bench/run-engines.mjs

@@ -31,7 +31,7 @@ start_webkit() {
 wait_ready() {
   local url=$1 engine=$2 log=$3 caps=$4 answer
   for _ in $(seq 1 100); do curl -fsS "$url/status" >/dev/null 2>&1 && break; sleep 0.1; done
-  answer=$(curl -sS -X POST -H 'content-type: application/json' -d "$caps" "$url/session" 2>&1) || true
+  answer=$(curl -sS --max-time 90 -X POST -H 'content-type: application/json' -d "$caps" "$url/session" 2>&1) || true
   local id
   id=$(printf '%s' "$answer" | python3 -c 'import json,sys
 try: print(json.load(sys.stdin)["value"]["sessionId"])
