@@ -193,5 +193,8 @@ fn analyses_stay_right_while_the_memory_grows() {
             r.sharpness
         );
     }
-    assert!(kept.iter().enumerate().all(|(i, b)| b[b.len() - 1] == i as u8));
+    assert!(kept
+        .iter()
+        .enumerate()
+        .all(|(i, b)| b[b.len() - 1] == i as u8));
 }

@@ -37,7 +37,10 @@ pub unsafe extern "C" fn run(w: usize, h: usize) -> f32 {
         while x + 4 < w {
             let lap = f32x4_sub(
                 f32x4_mul(at(mid, x), four),
-                f32x4_add(f32x4_add(at(mid, x - 1), at(mid, x + 1)), f32x4_add(at(up, x), at(down, x))),
+                f32x4_add(
+                    f32x4_add(at(mid, x - 1), at(mid, x + 1)),
+                    f32x4_add(at(up, x), at(down, x)),
+                ),
             );
             vq = f32x4_add(vq, f32x4_mul(lap, lap));
             x += 4;
