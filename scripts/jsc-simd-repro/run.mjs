@@ -1,8 +1,15 @@
-// Runs the minimal reproducer in a browser through WebDriver and prints how many of its
-// computations were wrong. Builds nothing: scripts/jsc-simd-repro/README.md says how.
-//   node scripts/jsc-simd-repro/run.mjs <wasm> <WebDriver URL> [engine=webkit] [compiles=100] [kernels|loop]
-// In the page: the same small module compiled `compiles` times (each compilation tiers up on its
-// own), each instance running the loop 300 times on a 641×479 frame, against plain JS.
+// Runs a reproducer module in a browser through WebDriver and prints how many of its answers
+// were wrong (README, "Engines"). The modules, built by hand from the repository's root:
+//   loop:            RUSTFLAGS="-C target-feature=+simd128" cargo build --release --target wasm32-unknown-unknown \
+//                      --manifest-path scripts/jsc-simd-repro/Cargo.toml --target-dir target/jsc-repro
+//   kernels, rounds: the same with scripts/jsc-simd-repro/kernels/Cargo.toml (the trap: a debug
+//                    build, no --release; the scalar control: no RUSTFLAGS, another --target-dir)
+//   node scripts/jsc-simd-repro/run.mjs <wasm> <WebDriver URL> [engine=webkit] [compilations=100]
+//        [kernels|rounds|loop] [calls or rounds per compilation=300]
+// In the page: the module compiled afresh `compilations` times (each compilation tiers up on
+// its own), each instance run `calls` times ('rounds': three frame sizes in turn, as the
+// kernels' stress test), every answer checked against plain JS; a trap is counted as a wrong
+// answer and ends that compilation.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { Page, capabilities } from '../../www-demo/e2e/webdriver.mjs';
@@ -34,6 +41,20 @@ try {
       const i = y * w + c;
       laps.push(4 * grey[i] - grey[i - 1] - grey[i + 1] - grey[i - w] - grey[i + w]);
     }
+    // 'rounds': as tests/quality_kernels.rs's stress test, three sizes in turn, one scratch
+    const variance = (g, fw, fh) => {
+      let s1 = 0, s2 = 0, n = 0;
+      for (let y = 1; y < fh - 1; y++) for (let c = 1; c < fw - 1; c++) {
+        const i = y * fw + c;
+        const l = 4 * g[i] - g[i - 1] - g[i + 1] - g[i - fw] - g[i + fw];
+        s1 += l; s2 += l * l; n += 1;
+      }
+      return s2 / n - (s1 / n) * (s1 / n);
+    };
+    const sizes = [[37, 23], [641, 479], [320, 181]].map(([fw, fh]) => {
+      const g = new Uint8Array(fw * fh).map((_, i) => grey[i % grey.length]);
+      return { fw, fh, g, expected: variance(g, fw, fh) };
+    });
     const sumSq = laps.reduce((a, l) => a + l * l, 0);
     const mean = laps.reduce((a, l) => a + l, 0) / laps.length;
     const expected = mode === 'loop' ? sumSq : sumSq / laps.length - mean * mean;
@@ -44,6 +65,19 @@ try {
     for (let k = 0; k < n; k++) {
       const instance = await WebAssembly.instantiate(new WebAssembly.Module(bytes), imports);
       const e = instance.exports;
+      if (mode === 'rounds') {
+        rounds: for (let r = 0; r < calls; r++) {
+          for (const { fw, fh, g, expected: x } of sizes) {
+            const at = e.frame(fw * fh);
+            new Uint8Array(e.memory.buffer, at, fw * fh).set(g);
+            let got;
+            try { got = e.run(fw, fh); } catch (err) { got = String(err); } // a trap: counted, next compilation
+            if (!(Math.abs(got - x) <= 1e-3 * Math.max(1, Math.abs(x)))) wrong.push({ compile: k, call: r, size: `${fw}x${fh}`, got, expected: x });
+            if (typeof got === 'string') break rounds;
+          }
+        }
+        continue;
+      }
       if (mode === 'loop') new Float32Array(e.memory.buffer, e.frame(), w * h).set(grey);
       else {
         const at = e.frame(w * h); // (grows the memory: the buffer is read after)
