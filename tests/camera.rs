@@ -9,7 +9,7 @@
 mod common;
 use common::*;
 use id360_flow::Camera;
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -21,19 +21,6 @@ fn video() -> JsValue {
     let v = document.create_element("video").unwrap();
     document.body().unwrap().append_child(&v).unwrap();
     v.into()
-}
-
-fn method(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let f: Function = Reflect::get(obj, &JsValue::from_str(name))
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    f.apply(obj, &args.iter().collect::<Array>())
-}
-
-async fn await_method(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let p: Promise = method(obj, name, args)?.dyn_into().unwrap();
-    JsFuture::from(p).await
 }
 
 fn json(s: &str) -> JsValue {
@@ -57,13 +44,7 @@ fn track_device_id(v: &JsValue) -> JsValue {
 }
 
 async fn bitmap_size(blob: &JsValue) -> (f64, f64) {
-    let global = js_sys::global();
-    let create: Function = Reflect::get(&global, &JsValue::from_str("createImageBitmap"))
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    let p: Promise = create.call1(&global, blob).unwrap().dyn_into().unwrap();
-    let bmp = JsFuture::from(p).await.unwrap();
+    let bmp = bitmap(blob).await;
     (num(&bmp, "width"), num(&bmp, "height"))
 }
 

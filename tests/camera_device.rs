@@ -9,25 +9,11 @@
 mod common;
 use common::*;
 use id360_flow::Camera;
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn call(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let f: Function = Reflect::get(obj, &JsValue::from_str(name))
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    f.apply(obj, &args.iter().collect::<Array>())
-}
-
-async fn call_async(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let p: Promise = call(obj, name, args)?.dyn_into().unwrap();
-    JsFuture::from(p).await
-}
 
 #[wasm_bindgen_test]
 async fn the_engines_fake_camera_opens_is_analysed_and_stops() {
@@ -44,7 +30,7 @@ async fn the_engines_fake_camera_opens_is_analysed_and_stops() {
     assert_eq!((num(&v, "videoWidth"), num(&v, "videoHeight")), (w, h));
     let mut report = JsValue::NULL;
     for _ in 0..60 {
-        report = call(
+        report = method(
             &cam,
             "checkQuality",
             &[js_sys::JSON::parse(r#"{"region":"id_card"}"#).unwrap()],
@@ -62,7 +48,7 @@ async fn the_engines_fake_camera_opens_is_analysed_and_stops() {
         Some(false),
         "a test pattern is no document"
     );
-    let e = call_async(
+    let e = await_method(
         &cam,
         "autoCapture",
         &[js_sys::JSON::parse(r#"{"region":"id_card","timeoutMs":800}"#).unwrap()],
@@ -70,11 +56,14 @@ async fn the_engines_fake_camera_opens_is_analysed_and_stops() {
     .await
     .unwrap_err();
     assert_eq!(text(&e, "code"), "timeout");
-    let shot = call_async(&cam, "capture", &[]).await.unwrap();
+    let shot = await_method(&cam, "capture", &[]).await.unwrap();
     assert_eq!(text(&shot, "type"), "image/jpeg");
     let stream = get(&v, "srcObject");
-    let tracks: Array = call(&stream, "getTracks", &[]).unwrap().dyn_into().unwrap();
-    call_async(&cam, "stop", &[]).await.unwrap();
+    let tracks: Array = method(&stream, "getTracks", &[])
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    await_method(&cam, "stop", &[]).await.unwrap();
     for t in tracks.iter() {
         assert_eq!(text(&t, "readyState"), "ended");
     }

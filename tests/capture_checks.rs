@@ -8,7 +8,7 @@
 mod common;
 use common::*;
 use id360_flow::{crop_document, QualityAnalyzer};
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -37,16 +37,6 @@ async fn manifest(part: &str) -> JsValue {
         None,
     )
     .await
-}
-
-async fn bitmap(blob: &JsValue) -> JsValue {
-    let global = js_sys::global();
-    let create: Function = Reflect::get(&global, &JsValue::from_str("createImageBitmap"))
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    let p: Promise = create.call1(&global, blob).unwrap().dyn_into().unwrap();
-    JsFuture::from(p).await.unwrap()
 }
 
 /// The picture drawn at `w × h` (its own size by default), as RGBA.

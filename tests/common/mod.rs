@@ -63,6 +63,31 @@ pub fn text(v: &JsValue, path: &str) -> String {
     get(v, path).as_string().unwrap_or_default()
 }
 
+/// Calls the JS method `name` of `obj`.
+pub fn method(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = Reflect::get(obj, &JsValue::from_str(name))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    f.apply(obj, &args.iter().collect::<Array>())
+}
+
+/// Calls the JS method `name` of `obj` and awaits the promise it returns.
+pub async fn await_method(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let p: Promise = method(obj, name, args)?.dyn_into().unwrap();
+    JsFuture::from(p).await
+}
+
+/// `createImageBitmap(blob)`: the decoded picture (its `width`, `height`).
+pub async fn bitmap(blob: &JsValue) -> JsValue {
+    let global = js_sys::global();
+    let p: Promise = method(&global, "createImageBitmap", std::slice::from_ref(blob))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    JsFuture::from(p).await.unwrap()
+}
+
 /// What an error is, for assertion messages: its name, code and message, or its text.
 pub fn describe(e: &JsValue) -> String {
     let s = |k: &str| text(e, k);
