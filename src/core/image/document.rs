@@ -741,8 +741,8 @@ fn side_lines(frame: &Frame<'_>, b: &Band, s: &mut DocumentScratch) -> [Option<S
 /// A card often has a printed band along an edge (a header, a coloured strip) whose inner edge
 /// is a stronger line than the card's own border, a faint step of the other sign a few pixels
 /// further out when the band is about as dark as the background. The strongest line of the
-/// other sign 3–24 px outside the strongest line (`a`, `bin`, `sign`), at about its angle, in
-/// the signed projection.
+/// other sign 3–48 px outside the strongest line (`a`, `bin`, `sign`), at about its angle, in
+/// the signed projection (a header can be a sixth of a card's height).
 fn band_outer_edge(
     b: &Band,
     s: &mut DocumentScratch,
@@ -754,7 +754,7 @@ fn band_outer_edge(
     let outward = -(b.inward as isize);
     let mut best: Option<(usize, usize, i32)> = None;
     for a2 in a.saturating_sub(1)..(a + 2).min(ANGLES) {
-        for k in 3..=24isize {
+        for k in 3..=48isize {
             let Some(b2) = bin.checked_add_signed(outward * k).filter(|b2| *b2 < bins) else {
                 continue;
             };
