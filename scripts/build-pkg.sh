@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 [ "${SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh >/dev/null
 
-BUDGET_GZ=142000  # the goal is 100 000 B (see README, The npm package): missed; 127 339 B with document and face detection, 141 432 B with gloo-net and serde (README, Architecture); this catches further growth
+BUDGET_GZ=134000  # the goal is 100 000 B (see README, The npm package): missed; 133 830 B on 1 December 2026 after the std-weight cuts (README, The npm package); this catches further growth
 OUT=target/npm/id360-flow
 BUILD=target/pkg-build
 VERSION=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)

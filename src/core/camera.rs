@@ -13,7 +13,7 @@ pub fn unsuitable_camera(label: &str) -> bool {
         "grayscale",
     ]
     .iter()
-    .any(|w| l.contains(w))
+    .any(|w| super::text::contains(&l, w))
         || l.ends_with(" ir")
         || l.starts_with("ir ")
 }

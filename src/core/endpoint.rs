@@ -72,7 +72,7 @@ impl BaseUrl {
             ));
         };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(end);
+        let (authority, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
         if !(tail.is_empty() || tail == "/") {
             return Err(bad(
                 "must be an origin only, without path, query or fragment: the library adds /api/1.0.0/enrollment/flow/... itself, so proxy that path on your origin.",
@@ -110,7 +110,7 @@ impl BaseUrl {
 fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
     if let Some(rest) = authority.strip_prefix('[') {
         let close = rest.find(']')?;
-        let (inside, after) = rest.split_at(close);
+        let (inside, after) = rest.split_at_checked(close)?;
         let after = after.strip_prefix(']')?;
         if inside.is_empty()
             || !inside
@@ -136,7 +136,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
         && !host.starts_with(['.', '-'])
-        && !host.contains("..");
+        && !super::text::contains(host, "..");
     valid.then_some((host, port))
 }
 

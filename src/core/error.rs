@@ -263,19 +263,31 @@ impl FlowError {
 /// Longest piece of server text copied into an error message.
 pub const MAX_DETAIL_CHARS: usize = 300;
 
-/// Cleans server-provided text for an error message: removes `secret` wherever it appears,
-/// drops control characters and cuts it to [`MAX_DETAIL_CHARS`].
+/// Cleans server-provided text for an error message: drops control characters, then removes
+/// `secret` wherever it appears (also where a control character had split it), and cuts it to
+/// [`MAX_DETAIL_CHARS`].
 pub fn sanitize_detail(text: &str, secret: &str) -> String {
-    let scrubbed = if secret.is_empty() {
-        text.to_string()
-    } else {
-        text.replace(secret, "[api_key]")
-    };
-    scrubbed
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_DETAIL_CHARS)
-        .collect()
+    let printable: String = text.chars().filter(|c| !c.is_control()).collect();
+    let mut out = String::new();
+    let mut rest = printable.as_str();
+    let mut kept = 0;
+    // (by hand rather than `str::replace`: see `core::text`)
+    while kept < MAX_DETAIL_CHARS {
+        if !secret.is_empty() && rest.as_bytes().starts_with(secret.as_bytes()) {
+            for c in "[api_key]".chars().take(MAX_DETAIL_CHARS - kept) {
+                out.push(c);
+                kept += 1;
+            }
+            rest = rest.get(secret.len()..).unwrap_or_default();
+            continue;
+        }
+        let mut chars = rest.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
+        out.push(c);
+        kept += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -331,6 +343,12 @@ mod tests {
         assert!(!clean.contains(key));
         assert!(clean.starts_with("bad key [api_key]x"));
         assert_eq!(clean.chars().count(), MAX_DETAIL_CHARS);
+        // a control character inside the key does not let it through once dropped
+        let split = "key 0123456789abcdef\u{7}0123456789abcdef0123456789abcdef end";
+        assert_eq!(
+            sanitize_detail(split, key),
+            "key [api_key]0123456789abcdef end"
+        );
     }
 
     #[test]

@@ -96,26 +96,26 @@ pub struct FlowSnapshot {
 impl FlowSnapshot {
     /// The snapshot of `state`.
     pub fn of(state: &FlowState) -> FlowSnapshot {
+        // inserted one by one: collecting into a map sorts first, and the standard library's
+        // stable sort weighs about 2 KB gzipped in the package
+        let mut documents = BTreeMap::new();
+        for (name, progress) in &state.documents {
+            let uploaded_pages = (0u32..)
+                .zip(progress.accepted.iter())
+                .filter(|(_, accepted)| **accepted)
+                .map(|(i, _)| i)
+                .collect();
+            let pages = DocumentPages {
+                total_pages: progress.total_pages,
+                uploaded_pages,
+            };
+            documents.insert(name.as_str().to_string(), pages);
+        }
         FlowSnapshot {
             route_id: state.route,
             terms_accepted: state.biometry.is_some(),
             biometry: state.biometry.unwrap_or(false),
-            documents: state
-                .documents
-                .iter()
-                .map(|(name, progress)| {
-                    let uploaded_pages = (0u32..)
-                        .zip(progress.accepted.iter())
-                        .filter(|(_, accepted)| **accepted)
-                        .map(|(i, _)| i)
-                        .collect();
-                    let pages = DocumentPages {
-                        total_pages: progress.total_pages,
-                        uploaded_pages,
-                    };
-                    (name.as_str().to_string(), pages)
-                })
-                .collect(),
+            documents,
             finalized: state.finalized,
         }
     }

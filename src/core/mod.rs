@@ -16,6 +16,7 @@ pub mod info;
 pub mod retry;
 pub mod sniff;
 pub mod state;
+pub mod text;
 
 pub use api_key::ApiKey;
 pub use endpoint::{BaseUrl, DocumentName, Endpoints, Environment};

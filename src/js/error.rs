@@ -62,11 +62,12 @@ pub fn to_js(error: &FlowError) -> JsValue {
     )
     .unwrap_or_default();
     if let Some(stack) = stack.as_string() {
-        set(
-            &value,
-            "stack",
-            &JsValue::from_str(&stack.replacen("Error:", "Id360Error:", 1)),
-        );
+        // V8 starts the stack with "Error: message"; other engines list the frames only
+        let stack = match stack.strip_prefix("Error:") {
+            Some(rest) => format!("Id360Error:{rest}"),
+            None => stack,
+        };
+        set(&value, "stack", &JsValue::from_str(&stack));
     }
     value
 }

@@ -263,9 +263,7 @@ pub async fn xhr(
     if status == 0 {
         return Outcome::NetworkError;
     }
-    let path = out
-        .url
-        .find("/api/")
+    let path = crate::core::text::find(out.url, "/api/")
         .and_then(|i| out.url.get(i..))
         .unwrap_or(out.url);
     let redirected = !xhr.response_url().ends_with(path);

@@ -143,7 +143,8 @@ fn is_ios() -> bool {
     let nav = field(&js_sys::global(), "navigator");
     let ua = field(&nav, "userAgent").as_string().unwrap_or_default();
     let touch = field(&nav, "maxTouchPoints").as_f64().unwrap_or(0.0);
-    ua.contains("iPhone") || ua.contains("iPad") || (ua.contains("Macintosh") && touch > 1.0)
+    let has = |s| crate::core::text::contains(&ua, s);
+    has("iPhone") || has("iPad") || (has("Macintosh") && touch > 1.0)
 }
 
 #[wasm_bindgen]
