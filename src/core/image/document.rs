@@ -379,43 +379,51 @@ fn complete(
         return proof;
     };
     let centre = centre(guide);
-    let sides_now = sides(&proof.quad);
-    let mut best = proof;
+    let mut best: Option<Proof> = None;
     for c in lines.get(missing).into_iter().flatten().flatten() {
-        let mut lines_now: [Option<Line>; 4] = [None; 4];
-        for (j, l) in lines_now.iter_mut().enumerate() {
-            *l = if j == missing {
-                Some(c.line)
-            } else {
-                sides_now
-                    .get(j)
-                    .and_then(|(p, q)| Line::through(*p, q.x - p.x, q.y - p.y))
-            };
-        }
-        let Some(quad) = quad_from_sides(lines_now, aspect, centre) else {
+        let Some(quad) = quad_from_sides(located_with(&proof, missing, c.line), aspect, centre)
+        else {
             continue;
         };
         if plausible(frame, &quad, aspect, guide).is_none() {
             continue;
         }
-        let mut polarity = best.polarity;
+        let mut polarity = proof.polarity;
         if let Some(p) = polarity.get_mut(missing) {
             *p = Some(f64::from(c.polarity));
         }
+        let bar = best.as_ref().map_or(proof.score(), Proof::score);
         // a quick look first: most lines of the band are print or background
         let quick = refine_with(frame, quad, polarity, aspect, centre, s, Effort::Quick);
-        if quick.is_none_or(|q| q.score() <= best.score()) {
+        if quick.is_none_or(|q| q.score() <= bar) {
             continue;
         }
-        let Some(four) = refine(frame, quad, polarity, aspect, centre, s) else {
-            continue;
-        };
-        // (its weakest side may have been dropped for this one: glare over the other side)
-        if four.score() > best.score() {
-            best = four;
+        // (its weakest side may be dropped for this one: glare over the other side)
+        if let Some(four) = refine(frame, quad, polarity, aspect, centre, s) {
+            if four.score() > bar {
+                best = Some(four);
+            }
         }
     }
-    best
+    best.unwrap_or(proof)
+}
+
+/// The proof's located sides as lines (None for one placed from the aspect), side `i` replaced
+/// by `line`.
+fn located_with(proof: &Proof, i: usize, line: Line) -> [Option<Line>; 4] {
+    let now = sides(&proof.quad);
+    let mut out = [None; 4];
+    for (j, (l, present)) in out.iter_mut().zip(proof.polarity.iter()).enumerate() {
+        *l = if j == i {
+            Some(line)
+        } else if present.is_some() {
+            now.get(j)
+                .and_then(|(p, q)| Line::through(*p, q.x - p.x, q.y - p.y))
+        } else {
+            None
+        };
+    }
+    out
 }
 
 /// The document's border is the outermost of nested edges: a dark band along a card's edge, its
@@ -456,18 +464,8 @@ fn outermost(
         let far = |c: &Option<SideLine>| c.map_or(-1.0, |c| c.line.distance(inside).abs());
         insertion_sort(&mut outer, |x, y| far(x) > far(y));
         for c in outer.iter().flatten() {
-            let mut lines_now: [Option<Line>; 4] = [None; 4];
-            for (j, (l, present)) in lines_now.iter_mut().zip(proof.polarity.iter()).enumerate() {
-                if present.is_some() {
-                    *l = sides_now
-                        .get(j)
-                        .and_then(|(p, q)| Line::through(*p, q.x - p.x, q.y - p.y));
-                }
-            }
-            if let Some(slot) = lines_now.get_mut(i) {
-                *slot = Some(c.line);
-            }
-            let Some(quad) = quad_from_sides(lines_now, aspect, centre) else {
+            let Some(quad) = quad_from_sides(located_with(&proof, i, c.line), aspect, centre)
+            else {
                 continue;
             };
             if plausible(frame, &quad, aspect, guide).is_none() {
