@@ -1313,7 +1313,7 @@ fn edge_at(
     };
     let bj = (4..=10).max_by(|a, b| g(*a).total_cmp(&g(*b)))?;
     let bg = g(bj);
-    let inside = prof.get(bj + 2..bj + 6).map_or(0.0, mean);
+    let inside = prof.get(bj + 2..(bj + 6).min(prof.len())).map_or(0.0, mean);
     let outside = prof.get(bj.saturating_sub(5)..bj - 1).map_or(0.0, mean);
     let sign = if polarity == 0.0 {
         raw(bj).signum()
@@ -1864,6 +1864,28 @@ mod tests {
                 "{deg}°: corner error {err}: {:?} vs {truth:?}",
                 r.corners
             );
+        }
+    }
+
+    #[test]
+    fn an_edge_at_the_profile_s_inner_end_measures_its_own_step() {
+        // a faint dark-inside edge 3.5 px inside a vertical side (x = 20, inside towards −x):
+        // the best derivative falls on the profile's last usable index, where the inside mean
+        // once read past the profile and came out as 0, so a 10-level step measured as ~200
+        let (w, h) = (64, 64);
+        let grey: Vec<u8> = (0..w * h)
+            .map(|i| if i % w <= 16 { 190 } else { 200 })
+            .collect();
+        let frame = Frame {
+            grey: &grey,
+            width: w,
+            height: h,
+        };
+        let (axis, _) = Axis::new(Point::new(20.0, 10.0), Point::new(20.0, 50.0)).unwrap();
+        for effort in [Effort::Quick, Effort::Full] {
+            let (offset, step) = edge_at(&frame, &axis, 20.0, -1.0, effort).unwrap();
+            assert!((offset - 3.0).abs() <= 1.0, "offset {offset}");
+            assert!((5.0..=15.0).contains(&step), "step {step}");
         }
     }
 
