@@ -21,8 +21,16 @@ start_webkit() {
   PIDS+=($!)
   for _ in $(seq 1 50); do [ -s target/xvfb.display ] && break; sleep 0.1; done
   [ -s target/xvfb.display ] || die "WebKit cannot start: Xvfb gave no display (target/xvfb.log)"
-  DISPLAY=":$(cat target/xvfb.display)" node scripts/webkit-driver.mjs "$WEBKIT_PORT" $((WEBKIT_PORT + 1)) \
-    >target/webkit-driver.log 2>&1 &
+  command -v dbus-daemon >/dev/null || die "WebKit cannot start: no dbus-daemon (scripts/setup.sh installs it)"
+  # A session bus of its own: without one, each web process spawns dbus-launch, which is not
+  # there, and the child's exit signal can land inside GLib 2.74's getauxval check, which then
+  # aborts the web process ("getauxval () failed: Interrupted system call": README, Engines)
+  local bus
+  bus=$(dbus-daemon --session --fork --print-address=1 --print-pid=1 2>>target/xvfb.log) \
+    || die "WebKit cannot start: dbus-daemon failed (target/xvfb.log)"
+  PIDS+=("$(printf '%s\n' "$bus" | sed -n 2p)")
+  DBUS_SESSION_BUS_ADDRESS="$(printf '%s\n' "$bus" | sed -n 1p)" DISPLAY=":$(cat target/xvfb.display)" \
+    node scripts/webkit-driver.mjs "$WEBKIT_PORT" $((WEBKIT_PORT + 1)) >target/webkit-driver.log 2>&1 &
   PIDS+=($!)
   wait_ready "http://127.0.0.1:${WEBKIT_PORT}" WebKit target/webkit-driver.log '{"capabilities":{}}'
 }

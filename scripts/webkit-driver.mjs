@@ -49,22 +49,49 @@ function rewrite(body) {
   return JSON.stringify({ capabilities: { alwaysMatch: merged } });
 }
 
+// WebKitWebDriver runs one session at a time. A client that died with its session open (a test
+// runner whose page crashed) would make every later `POST /session` fail with "Maximum number of
+// active sessions": the proxy remembers the open session and closes it before a new one.
+let open = null;
+const closeOpen = () => new Promise((resolve) => {
+  if (!open) { resolve(); return; }
+  const id = open;
+  open = null;
+  console.error(`webkit-driver: closing session ${id}, left open by its client`);
+  http.request({ host: '127.0.0.1', port: driverPort, method: 'DELETE', path: `/session/${id}` }, (r) => {
+    r.resume();
+    r.on('end', resolve);
+  }).on('error', resolve).end();
+});
+
 http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
+  req.on('end', async () => {
     let body = Buffer.concat(chunks).toString('utf8');
-    if (req.method === 'POST' && /^\/session\/?$/.test(req.url)) {
+    const newSession = req.method === 'POST' && /^\/session\/?$/.test(req.url);
+    if (newSession) {
       try { body = rewrite(body); } catch (e) {
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ value: { error: 'invalid argument', message: String(e) } }));
         return;
       }
+      await closeOpen();
     }
+    const closed = req.method === 'DELETE' && /^\/session\/([^/]+)\/?$/.exec(req.url);
+    if (closed && closed[1] === open) open = null;
     const headers = { ...req.headers, host: `127.0.0.1:${driverPort}`, 'content-length': Buffer.byteLength(body) };
     const out = http.request({ host: '127.0.0.1', port: driverPort, method: req.method, path: req.url, headers }, (up) => {
       res.writeHead(up.statusCode, up.headers);
-      up.pipe(res);
+      if (!newSession) { up.pipe(res); return; }
+      // the new session's id, to close it if its client does not
+      const got = [];
+      up.on('data', (c) => got.push(c));
+      up.on('end', () => {
+        const answer = Buffer.concat(got);
+        try { open = JSON.parse(answer.toString('utf8')).value.sessionId || null; } catch { /* an error answer */ }
+        res.end(answer);
+      });
     });
     out.on('error', (e) => {
       res.writeHead(502, { 'content-type': 'application/json' });
