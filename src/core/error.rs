@@ -260,6 +260,16 @@ impl FlowError {
     }
 }
 
+/// A server's error `code`, kept when it looks like one (at most 64 ASCII letters, digits or
+/// underscores) and does not carry `secret` (a code is copied into the message and `serverCode`
+/// as it is, so one that echoes the api_key is dropped rather than scrubbed).
+pub fn clean_server_code(code: &str, secret: &str) -> Option<String> {
+    let looks_like_one =
+        code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let leaks = !secret.is_empty() && super::text::contains(code, secret);
+    (looks_like_one && !leaks).then(|| code.to_string())
+}
+
 /// Longest piece of server text copied into an error message.
 pub const MAX_DETAIL_CHARS: usize = 300;
 
@@ -349,6 +359,20 @@ mod tests {
             sanitize_detail(split, key),
             "key [api_key]0123456789abcdef end"
         );
+    }
+
+    #[test]
+    fn a_server_code_is_kept_only_when_it_looks_like_one_and_holds_no_key() {
+        let key = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            clean_server_code("document_not_found", key).as_deref(),
+            Some("document_not_found")
+        );
+        assert_eq!(clean_server_code(key, key), None);
+        assert_eq!(clean_server_code(&format!("bad_{key}_x"), key), None);
+        assert_eq!(clean_server_code("not a code!", key), None);
+        assert_eq!(clean_server_code(&"x".repeat(65), key), None);
+        assert_eq!(clean_server_code(&"x".repeat(64), ""), Some("x".repeat(64)));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::abort::{AbortGuard, Cause};
 use super::convert::plain_object;
 use super::timer::sleep;
 use super::transport::{self, Incoming, Outcome, Outgoing};
-use crate::core::error::sanitize_detail;
+use crate::core::error::{clean_server_code, sanitize_detail};
 use crate::core::events::RetryEvent;
 use crate::core::retry::parse_retry_after_seconds;
 use crate::core::{ApiKey, Endpoints, ErrorCode, FlowError, RetryPolicy, Step};
@@ -264,8 +264,7 @@ impl Client {
                 .and_then(|b| Reflect::get(b, &JsValue::from_str(name)).ok())
                 .and_then(|v| v.as_string())
         };
-        let server_code = field("code")
-            .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        let server_code = field("code").and_then(|c| clean_server_code(&c, self.api_key.expose()));
         let detail = field("detail")
             .or_else(|| field("message"))
             .map(|d| sanitize_detail(&d, self.api_key.expose()));
