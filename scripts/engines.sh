@@ -28,7 +28,10 @@ start_webkit() {
   local bus
   bus=$(dbus-daemon --session --fork --print-address=1 --print-pid=1 2>>target/xvfb.log) \
     || die "WebKit cannot start: dbus-daemon failed (target/xvfb.log)"
-  PIDS+=("$(printf '%s\n' "$bus" | sed -n 2p)")
+  local bus_pid
+  bus_pid=$(printf '%s\n' "$bus" | sed -n 2p)
+  [[ "$bus_pid" =~ ^[0-9]+$ ]] || die "WebKit cannot start: dbus-daemon gave no pid ($bus)"
+  PIDS+=("$bus_pid")
   DBUS_SESSION_BUS_ADDRESS="$(printf '%s\n' "$bus" | sed -n 1p)" DISPLAY=":$(cat target/xvfb.display)" \
     node scripts/webkit-driver.mjs "$WEBKIT_PORT" $((WEBKIT_PORT + 1)) >target/webkit-driver.log 2>&1 &
   PIDS+=($!)

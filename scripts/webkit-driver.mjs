@@ -58,10 +58,13 @@ const closeOpen = () => new Promise((resolve) => {
   const id = open;
   open = null;
   console.error(`webkit-driver: closing session ${id}, left open by its client`);
-  http.request({ host: '127.0.0.1', port: driverPort, method: 'DELETE', path: `/session/${id}` }, (r) => {
+  // (a driver that hangs closing a crashed browser must not hold the new session up for ever)
+  const del = http.request({ host: '127.0.0.1', port: driverPort, method: 'DELETE', path: `/session/${id}` }, (r) => {
     r.resume();
-    r.on('end', resolve);
-  }).on('error', resolve).end();
+    r.on('close', resolve);
+  });
+  del.setTimeout(10_000, () => del.destroy());
+  del.on('error', resolve).on('close', resolve).end();
 });
 
 http.createServer((req, res) => {
@@ -89,11 +92,16 @@ http.createServer((req, res) => {
       up.on('data', (c) => got.push(c));
       up.on('end', () => {
         const answer = Buffer.concat(got);
-        try { open = JSON.parse(answer.toString('utf8')).value.sessionId || null; } catch { /* an error answer */ }
+        // (an error answer leaves what is remembered alone)
+        try {
+          const id = JSON.parse(answer.toString('utf8')).value.sessionId;
+          if (up.statusCode < 300 && id) open = id;
+        } catch { /* not JSON */ }
         res.end(answer);
       });
     });
     out.on('error', (e) => {
+      if (res.headersSent) { res.destroy(); return; }
       res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ value: { error: 'unknown error', message: `WebKitWebDriver: ${e.message}` } }));
     });
