@@ -1862,6 +1862,18 @@ mod tests {
         assert!(err < 6.0, "{err}");
     }
 
+    /// Asserts that the card is found with every corner within `tolerance` px of `truth`.
+    fn found_within(img: &[u8], g: &Guide, truth: &Quad, tolerance: f64, deg: f64) {
+        let r = run(img, g);
+        assert!(r.found, "{deg}°: {r:?}");
+        let err = crate::core::image::geometry::max_corner_distance(&r.corners.unwrap(), truth);
+        assert!(
+            err < tolerance,
+            "{deg}°: corner error {err}: {:?} vs {truth:?}",
+            r.corners
+        );
+    }
+
     #[test]
     fn a_dark_band_along_the_top_is_inside_the_document() {
         // the band's inner edge is the strongest line of the top band; the card's own border
@@ -1869,15 +1881,7 @@ mod tests {
         // its length are lost in the stripes, hence 4 px and not 1)
         for deg in [0.0, 3.0, -3.0] {
             let (img, g, truth) = scene_with_band(deg, 0.92, true, true);
-            let r = run(&img, &g);
-            assert!(r.found, "{deg}°: {r:?}");
-            let err =
-                crate::core::image::geometry::max_corner_distance(&r.corners.unwrap(), &truth);
-            assert!(
-                err < 4.0,
-                "{deg}°: corner error {err}: {:?} vs {truth:?}",
-                r.corners
-            );
+            found_within(&img, &g, &truth, 4.0, deg);
         }
     }
 
@@ -1902,15 +1906,7 @@ mod tests {
                     };
                 }
             }
-            let r = run(&img, &g);
-            assert!(r.found, "{deg}°: {r:?}");
-            let err =
-                crate::core::image::geometry::max_corner_distance(&r.corners.unwrap(), &truth);
-            assert!(
-                err < 2.0,
-                "{deg}°: corner error {err}: {:?} vs {truth:?}",
-                r.corners
-            );
+            found_within(&img, &g, &truth, 2.0, deg);
         }
     }
 
