@@ -32,8 +32,18 @@ start_webkit() {
   bus_pid=$(printf '%s\n' "$bus" | sed -n 2p)
   [[ "$bus_pid" =~ ^[0-9]+$ ]] || die "WebKit cannot start: dbus-daemon gave no pid ($bus)"
   PIDS+=("$bus_pid")
+  # JavaScriptCore's thread-suspend signal (SIGUSR1) handler leaves errno at EINTR, and GLib
+  # aborts a web process when it lands inside g_check_setuid: a preloaded wrapper keeps errno
+  # (scripts/webkit-errno.c; WEBKIT_ERRNO_SHIM=0 leaves it out: scripts/webkit-errno-repro.sh)
+  local preload=""
+  if [ "${WEBKIT_ERRNO_SHIM:-1}" = 1 ]; then
+    command -v cc >/dev/null || die "WebKit cannot start: no C compiler for scripts/webkit-errno.c (scripts/setup.sh installs gcc)"
+    cc -shared -fPIC -O2 -o target/webkit-errno.so scripts/webkit-errno.c -ldl \
+      || die "WebKit cannot start: scripts/webkit-errno.c does not build"
+    preload="$PWD/target/webkit-errno.so"
+  fi
   DBUS_SESSION_BUS_ADDRESS="$(printf '%s\n' "$bus" | sed -n 1p)" DISPLAY=":$(cat target/xvfb.display)" \
-    node scripts/webkit-driver.mjs "$WEBKIT_PORT" $((WEBKIT_PORT + 1)) >target/webkit-driver.log 2>&1 &
+    LD_PRELOAD="$preload" node scripts/webkit-driver.mjs "$WEBKIT_PORT" $((WEBKIT_PORT + 1)) >target/webkit-driver.log 2>&1 &
   PIDS+=($!)
   wait_ready "http://127.0.0.1:${WEBKIT_PORT}" WebKit target/webkit-driver.log '{"capabilities":{}}'
 }

@@ -9,7 +9,8 @@
 #     own crate; Debian does not package it and its npm wrappers download from GitHub, which is
 #     unreachable here); WebKitGTK: webkit2gtk-driver (WebKitWebDriver) and libwebkit2gtk-4.1-0
 #     (its MiniBrowser), on an xvfb display (MiniBrowser has no headless mode), with a D-Bus
-#     session bus of its own (dbus-daemon: README, Engines).
+#     session bus of its own (dbus-daemon), and gcc for the errno-keeping wrapper preloaded into
+#     its processes (scripts/webkit-errno.c: README, Engines).
 #     WebDriver classic for both, rather than puppeteer-core over BiDi for Firefox: one protocol,
 #     one small client (www-demo/e2e/webdriver.mjs) for Firefox and WebKit, and the
 #     wasm-bindgen-test-runner already speaks it.
@@ -45,6 +46,7 @@ command -v WebKitWebDriver >/dev/null 2>&1 || need_apt+=(webkit2gtk-driver)
 compgen -G '/usr/lib/*/webkit2gtk-4.1/MiniBrowser' >/dev/null || need_apt+=(libwebkit2gtk-4.1-0)
 command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
 command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus-daemon)
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt: installing ${need_apt[*]}"
