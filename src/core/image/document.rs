@@ -379,31 +379,14 @@ fn complete(
     let Some(missing) = proof.support.iter().position(Option::is_none) else {
         return proof;
     };
-    let centre = centre(guide);
     let mut best: Option<Proof> = None;
     for c in lines.get(missing).into_iter().flatten().flatten() {
-        let Some(quad) = quad_from_sides(located_with(&proof, missing, c.line), aspect, centre)
-        else {
-            continue;
-        };
-        if plausible(frame, &quad, aspect, guide).is_none() {
-            continue;
-        }
-        let mut polarity = proof.polarity;
-        if let Some(p) = polarity.get_mut(missing) {
-            *p = Some(f64::from(c.polarity));
-        }
         let bar = best.as_ref().map_or(proof.score(), Proof::score);
-        // a quick look first: most lines of the band are print or background
-        let quick = refine_with(frame, quad, polarity, aspect, centre, s, Effort::Quick);
-        if quick.is_none_or(|q| q.score() <= bar) {
-            continue;
-        }
         // (its weakest side may be dropped for this one: glare over the other side)
-        if let Some(four) = refine(frame, quad, polarity, aspect, centre, s) {
-            if four.score() > bar {
-                best = Some(four);
-            }
+        let pass = |quick: f64| quick > bar;
+        let four = proof_with(frame, &proof, missing, c, aspect, guide, Some(&pass), s);
+        if let Some(four) = four.filter(|f| f.score() > bar) {
+            best = Some(four);
         }
     }
     best.unwrap_or(proof)
@@ -420,8 +403,9 @@ const NEAR_SPAN: usize = 24;
 /// perspective the aspect is a few pixels off, and a border faint or of changing sign (a dark
 /// header against a background dark on one part, light on the other) is not among its band's
 /// strongest lines, print inside the card is. Edges of either sign on profiles across that
-/// side, then the straight line through the most of them (a small Hough transform over where it
-/// crosses the two neighbouring sides), proved like any other side.
+/// side, then the straight line through the most of them (`line_near`: a small Hough transform
+/// over its offsets at the side's two ends), proved like any other side, and kept when the proof
+/// scores higher and stays proven.
 fn near_placed(
     frame: &Frame<'_>,
     proof: Proof,
@@ -442,18 +426,12 @@ fn near_placed(
     let Some(line) = line_near(frame, &axis, len, -w, w, s) else {
         return proof;
     };
-    let centre = centre(guide);
-    let Some(quad) = quad_from_sides(located_with(&proof, missing, line), aspect, centre) else {
-        return proof;
+    let c = SideLine {
+        line,
+        polarity: 0.0,
+        support: 1.0,
     };
-    if plausible(frame, &quad, aspect, guide).is_none() {
-        return proof;
-    }
-    let mut polarity = proof.polarity;
-    if let Some(p) = polarity.get_mut(missing) {
-        *p = Some(0.0);
-    }
-    match refine(frame, quad, polarity, aspect, centre, s) {
+    match proof_with(frame, &proof, missing, &c, aspect, guide, None, s) {
         Some(four)
             if four.support.get(missing).copied().flatten().unwrap_or(0.0) >= MIN_SIDE_SUPPORT
                 && four.score() > proof.score()
@@ -537,6 +515,37 @@ fn line_near(
     }
     let (a, b) = (axis.at(0.0, o0 as f64), axis.at(len, o1 as f64));
     Line::through(a, b.x - a.x, b.y - a.y)
+}
+
+/// The proof with the line `c` (its polarity: 0 for either sign) in place of side `i`, when
+/// that makes a plausible quadrilateral and, when `quick` is given, a quick look along it
+/// scores what `quick` asks (most candidate lines are print or background: the full proof is
+/// the costly part).
+#[allow(clippy::too_many_arguments)]
+fn proof_with(
+    frame: &Frame<'_>,
+    proof: &Proof,
+    i: usize,
+    c: &SideLine,
+    aspect: f64,
+    guide: &Guide,
+    quick: Option<&dyn Fn(f64) -> bool>,
+    s: &mut DocumentScratch,
+) -> Option<Proof> {
+    let centre = centre(guide);
+    let quad = quad_from_sides(located_with(proof, i, c.line), aspect, centre)?;
+    plausible(frame, &quad, aspect, guide)?;
+    let mut polarity = proof.polarity;
+    if let Some(p) = polarity.get_mut(i) {
+        *p = Some(f64::from(c.polarity));
+    }
+    if let Some(pass) = quick {
+        let look = refine_with(frame, quad, polarity, aspect, centre, s, Effort::Quick)?;
+        if !pass(look.score()) {
+            return None;
+        }
+    }
+    refine(frame, quad, polarity, aspect, centre, s)
 }
 
 /// The proof's located sides as lines (None for one placed from the aspect), side `i` replaced
@@ -630,8 +639,11 @@ const FAINT_GAIN: f64 = 0.02;
 const OUTER_FIT: f64 = 0.9;
 
 /// The proof with `c` in place of its side `i` (supported `support`), when that is as good a
-/// document: as well supported (however faint: the step does not count here), no side weaker,
-/// no more running on past the corners, no lower score.
+/// document: the side, once refitted, still at least 2.5 px further out than the one it replaces
+/// (not back on it, nor on a shadow or the rounded rim just outside a border), as well
+/// supported (however faint: the step does not count here), no side weaker, no more running on
+/// past the corners, no lower score; and for a line of either sign (the faint look), a score
+/// higher by `FAINT_GAIN` and a proof that stays proven.
 #[allow(clippy::too_many_arguments)]
 fn outer_side(
     frame: &Frame<'_>,
@@ -643,18 +655,8 @@ fn outer_side(
     guide: &Guide,
     s: &mut DocumentScratch,
 ) -> Option<Proof> {
-    let centre = centre(guide);
-    let quad = quad_from_sides(located_with(proof, i, c.line), aspect, centre)?;
-    plausible(frame, &quad, aspect, guide)?;
-    let mut polarity = proof.polarity;
-    if let Some(p) = polarity.get_mut(i) {
-        *p = Some(f64::from(c.polarity));
-    }
-    let quick = refine_with(frame, quad, polarity, aspect, centre, s, Effort::Quick)?;
-    if quick.score() < 0.8 * proof.score() {
-        return None;
-    }
-    let wider = refine(frame, quad, polarity, aspect, centre, s)?;
+    let pass = |quick: f64| quick >= 0.8 * proof.score();
+    let wider = proof_with(frame, proof, i, c, aspect, guide, Some(&pass), s)?;
     // still out there once refitted (not back on the side it was to replace)
     let middle = |q: &Quad| {
         sides(q)
@@ -1743,8 +1745,9 @@ const MIN_STEP: f64 = 10.0;
 const MIN_PRINT: f64 = 7.0;
 const MAX_BEYOND: f64 = 0.9;
 
-/// Whether the located sides prove a document: three or four, each supported along most of its
-/// length by a clear step, and not running on past the corners.
+/// Whether the located sides prove a document: three (each supported along 3/4 of its length)
+/// or four (each along half, 0.7 on average), each by a clear step, and not running on past
+/// the corners.
 fn sides_proven(proof: &Proof) -> bool {
     let present = proof.support.iter().flatten().count();
     let mean_support = proof.support.iter().flatten().sum::<f64>() / present.max(1) as f64;
