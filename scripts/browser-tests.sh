@@ -110,9 +110,19 @@ e2e() {
 
 SUITES=(flow hardening kernels capture kernels-simd capture-simd camera camera-device camera-refused e2e)
 ONLY=" ${SUITES_ONLY:-${SUITES[*]}} "
+for s in $ONLY; do
+  [[ " ${SUITES[*]} " == *" $s "* ]] || die "SUITES_ONLY: no suite named $s (${SUITES[*]})"
+done
 declare -A RESULT SECS
 RETRIED=()
 FAILED=0
+# What the engine's driver and browser logged during a failed suite (a crashed web process
+# shows only there). $1 engine, $2 suite, $3 log ("" for none), $4 its line count before.
+driver_said() {
+  [ -n "$3" ] || return 0
+  echo "--- $3 during $1/$2 (last 40 lines) ---"
+  tail -n +"$(($4 + 1))" "$3" | tail -n 40
+}
 run() { # engine suite command...
   local engine=$1 suite=$2 t0=$SECONDS
   shift 2
@@ -122,14 +132,18 @@ run() { # engine suite command...
   case $engine in firefox) log=target/geckodriver.log ;; webkit) log=target/webkit-driver.log ;; esac
   [ -n "$log" ] && from=$(wc -l <"$log")
   if "$@"; then RESULT[$engine/$suite]=pass; else
-    # what the driver and the browser said meanwhile (a crashed web process shows only there)
-    [ -n "$log" ] && { echo "--- $log during $engine/$suite (last 40 lines) ---"; tail -n +"$((from + 1))" "$log" | tail -n 40; }
-    if [ "$engine" = webkit ] && tail -n +"$((from + 1))" "$log" | grep -q "WebProcess CRASHED"; then
+    driver_said "$engine" "$suite" "$log" "$from"
+    # (grep -c reads all its input: under pipefail, grep -q could leave tail a SIGPIPE)
+    if [ "$engine" = webkit ] && tail -n +"$((from + 1))" "$log" | grep -c "WebProcess CRASHED" >/dev/null; then
       # A WebKitGTK web process that crashed under a test (an engine bug, README, Engines) gets
       # the suite one more run, and the table says so; a second failure is a failure.
       step "$engine: $suite again: its web process crashed"
       RETRIED+=("$engine/$suite")
-      if "$@"; then RESULT[$engine/$suite]="pass*"; else RESULT[$engine/$suite]=FAIL; FAILED=1; fi
+      from=$(wc -l <"$log")
+      if "$@"; then RESULT[$engine/$suite]="pass*"; else
+        driver_said "$engine" "$suite" "$log" "$from"
+        RESULT[$engine/$suite]=FAIL; FAILED=1
+      fi
     else
       RESULT[$engine/$suite]=FAIL; FAILED=1
     fi

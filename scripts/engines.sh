@@ -46,6 +46,10 @@ start_webkit() {
     LD_PRELOAD="$preload" node scripts/webkit-driver.mjs "$WEBKIT_PORT" $((WEBKIT_PORT + 1)) >target/webkit-driver.log 2>&1 &
   PIDS+=($!)
   wait_ready "http://127.0.0.1:${WEBKIT_PORT}" WebKit target/webkit-driver.log '{"capabilities":{}}'
+  # (the loader only warns when it cannot preload, and the browser would run without it)
+  if grep -q "cannot be preloaded" target/webkit-driver.log; then
+    die "WebKit: scripts/webkit-errno.c was not preloaded (target/webkit-driver.log)"
+  fi
 }
 # Waits for a driver, then opens and closes one session: an engine that cannot start fails here,
 # with its reason, instead of skipping.

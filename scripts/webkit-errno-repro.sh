@@ -9,7 +9,8 @@
 #   shim=0: browser tests: FAILED ...; crashed web processes 2; AT_SECURE calls 25; SIGUSR1 to main 388
 #   shim=1: browser tests: all passed; crashed web processes 0; AT_SECURE calls 103; SIGUSR1 to main 1894
 #
-# Needs gdb (not installed by scripts/setup.sh: apt-get install gdb), the engines
+# x86-64 only (the breakpoint reads getauxval's argument from %rdi). Needs gdb (not installed
+# by scripts/setup.sh: apt-get install gdb), the engines
 # (scripts/setup.sh) and a sandbox serving the test set (scripts/test.sh starts one: --files
 # target/testset).
 set -uo pipefail

@@ -21,12 +21,12 @@
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef void (*handler_fn)(int, siginfo_t *, void *);
 
-/* The handler WebKit asked for (written before the wrapper is installed, read in it). */
-static volatile handler_fn wrapped;
+/* The handler WebKit asked for (stored before the wrapper is installed, loaded in it). */
+static handler_fn wrapped;
 
 static void keep_errno(int sig, siginfo_t *info, void *context) {
   int saved = errno;
-  handler_fn h = wrapped;
+  handler_fn h = __atomic_load_n(&wrapped, __ATOMIC_ACQUIRE);
   if (h != NULL) h(sig, info, context);
   errno = saved;
 }
@@ -38,12 +38,22 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
     errno = ENOSYS;
     return -1;
   }
+  int result;
   if (sig == SIGUSR1 && act != NULL && (act->sa_flags & SA_SIGINFO) && act->sa_sigaction != NULL
       && act->sa_sigaction != keep_errno) {
     struct sigaction mine = *act;
-    wrapped = act->sa_sigaction;
+    handler_fn before = __atomic_load_n(&wrapped, __ATOMIC_ACQUIRE);
+    __atomic_store_n(&wrapped, act->sa_sigaction, __ATOMIC_RELEASE);
     mine.sa_sigaction = keep_errno;
-    return real(sig, &mine, old);
+    result = real(sig, &mine, old);
+    /* whoever asks gets back the handler it would have seen: never the wrapper (a handler that
+       chains to the previous one would otherwise call itself through it) */
+    if (old != NULL && (old->sa_flags & SA_SIGINFO) && old->sa_sigaction == keep_errno)
+      old->sa_sigaction = before;
+    return result;
   }
-  return real(sig, act, old);
+  result = real(sig, act, old);
+  if (sig == SIGUSR1 && old != NULL && (old->sa_flags & SA_SIGINFO) && old->sa_sigaction == keep_errno)
+    old->sa_sigaction = __atomic_load_n(&wrapped, __ATOMIC_ACQUIRE);
+  return result;
 }
