@@ -138,9 +138,8 @@ run() { # engine suite command...
       # A WebKitGTK web process that crashed under a test (an engine bug, README, Engines) gets
       # the suite one more run, and the table says so; a second failure is a failure.
       step "$engine: $suite again: its web process crashed"
-      RETRIED+=("$engine/$suite")
       from=$(wc -l <"$log")
-      if "$@"; then RESULT[$engine/$suite]="pass*"; else
+      if "$@"; then RESULT[$engine/$suite]="pass*"; RETRIED+=("$engine/$suite"); else
         driver_said "$engine" "$suite" "$log" "$from"
         RESULT[$engine/$suite]=FAIL; FAILED=1
       fi
