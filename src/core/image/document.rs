@@ -2099,10 +2099,11 @@ mod tests {
     }
 
     /// A card seen from below its top (the top side shorter and tilted the other way from the
-    /// bottom), with a dark header carrying light print, on a desk of grey `left` on the left and
-    /// `right` on the right: its top border is faint and changes sign along it, while the
-    /// header's inner edge and print are strong lines (frames 200346 and 200310 of the holdout
-    /// set look like this).
+    /// bottom), with a dark header (`header`: its share of the card's height; above 0.1, it
+    /// carries two lines of light print), on a desk of grey `left` on the left and `right` on
+    /// the right: its top border is faint and changes sign along it, while the header's inner
+    /// edge and print are strong lines (frames 200346 and 200310 of the holdout set look like
+    /// this). Returns the frame, the guide and the card's corners.
     fn header_under_perspective(left: f64, right: f64, header: f64) -> (Vec<u8>, Guide, Quad) {
         let (w, h) = (640usize, 360usize);
         let g = guide(GuideKind::IdCard, w as f64, h as f64, 0.08).unwrap();
