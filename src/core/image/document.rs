@@ -26,8 +26,8 @@
 
 use super::framing::Guide;
 use super::geometry::{
-    area, atan2, corner_angles, is_convex, max_corner_distance, sides, true_aspect, Homography,
-    Line, Point, Quad,
+    area, atan2, centroid, corner_angles, is_convex, max_corner_distance, sides, true_aspect,
+    Homography, Line, Point, Quad,
 };
 use serde::Serialize;
 use tsify::Tsify;
@@ -423,13 +423,8 @@ fn near_placed(
         return proof;
     };
     let w = NEAR as isize;
-    let Some(line) = line_near(frame, &axis, len, -w, w, s) else {
+    let Some(c) = line_near(frame, &axis, len, -w, w, s) else {
         return proof;
-    };
-    let c = SideLine {
-        line,
-        polarity: 0.0,
-        support: 1.0,
     };
     match proof_with(frame, &proof, missing, &c, aspect, guide, None, s) {
         Some(four)
@@ -443,10 +438,10 @@ fn near_placed(
     }
 }
 
-/// The straight edge (either sign) crossing the most of `NEAR_SAMPLES` profiles across the side
-/// `axis` (of length `len`) between offsets `lo` and `hi` px (positive: inwards) at both its
-/// ends (within a pixel), found by a small Hough transform over where it crosses the ends.
-/// None when it crosses fewer than half of them.
+/// The straight edge of either sign (polarity 0) crossing the most of `NEAR_SAMPLES` profiles
+/// across the side `axis` (of length `len`) between offsets `lo` and `hi` px (positive:
+/// inwards) at both its ends (within a pixel), found by a small Hough transform over where it
+/// crosses the ends; its support is the share it crosses. None when fewer than half.
 fn line_near(
     frame: &Frame<'_>,
     axis: &Axis,
@@ -454,7 +449,7 @@ fn line_near(
     lo: isize,
     hi: isize,
     s: &mut DocumentScratch,
-) -> Option<Line> {
+) -> Option<SideLine> {
     let (lo, hi) = (lo.max(-(NEAR_SPAN as isize)), hi.min(NEAR_SPAN as isize));
     if hi <= lo {
         return None;
@@ -514,7 +509,11 @@ fn line_near(
         return None;
     }
     let (a, b) = (axis.at(0.0, o0 as f64), axis.at(len, o1 as f64));
-    Line::through(a, b.x - a.x, b.y - a.y)
+    Line::through(a, b.x - a.x, b.y - a.y).map(|line| SideLine {
+        line,
+        polarity: 0.0,
+        support: n as f32 / NEAR_SAMPLES as f32,
+    })
 }
 
 /// The proof with the line `c` (its polarity: 0 for either sign) in place of side `i`, when
@@ -586,10 +585,7 @@ fn outermost(
         let Some(current) = Line::through(*a, b.x - a.x, b.y - a.y) else {
             continue;
         };
-        let inside = Point::new(
-            proof.quad.iter().map(|p| p.x).sum::<f64>() / 4.0,
-            proof.quad.iter().map(|p| p.y).sum::<f64>() / 4.0,
-        );
+        let inside = centroid(&proof.quad);
         // how far the side is from the centre, and how far out a line may be
         let depth = current.distance(inside).abs();
         let mut outer = peaks.map(|c| {
@@ -614,12 +610,7 @@ fn outermost(
             let near = Axis::new(*a, *b).and_then(|(axis, len)| {
                 line_near(frame, &axis, len, -(OUTER_NEAR as isize), -3, s)
             });
-            if let Some(line) = near {
-                let c = SideLine {
-                    line,
-                    polarity: 0.0,
-                    support: 1.0,
-                };
+            if let Some(c) = near {
                 wider = outer_side(frame, &proof, i, &c, *support, aspect, guide, s);
             }
         }
@@ -663,10 +654,7 @@ fn outer_side(
             .get(i)
             .map(|(p, q)| Point::new((p.x + q.x) / 2.0, (p.y + q.y) / 2.0))
     };
-    let inside = Point::new(
-        proof.quad.iter().map(|p| p.x).sum::<f64>() / 4.0,
-        proof.quad.iter().map(|p| p.y).sum::<f64>() / 4.0,
-    );
+    let inside = centroid(&proof.quad);
     if middle(&wider.quad)?.distance(inside) < middle(&proof.quad)?.distance(inside) + 2.5 {
         return None;
     }
@@ -1264,8 +1252,7 @@ fn plausible(frame: &Frame<'_>, q: &Quad, aspect: f64, guide: &Guide) -> Option<
     let seen = true_aspect(q, Point::new(w / 2.0, h / 2.0), w.max(h))?;
     let aspect_error = (seen / aspect - 1.0).abs();
     let coverage = area(q) / (guide.width * guide.height);
-    let cx = q.iter().map(|p| p.x).sum::<f64>() / 4.0;
-    let cy = q.iter().map(|p| p.y).sum::<f64>() / 4.0;
+    let Point { x: cx, y: cy } = centroid(q);
     let ok = slant <= 25.0
         && aspect_error <= 0.10
         && (0.2..2.2).contains(&coverage)
@@ -1679,18 +1666,20 @@ fn mean(v: &[f64]) -> f64 {
 const PRINT_COLUMNS: usize = 24;
 const PRINT_ROWS: usize = 16;
 
+/// The document's own coordinates: corners of the unit square, in the order of a `Quad`.
+const UNIT_SQUARE: Quad = [
+    Point::new(0.0, 0.0),
+    Point::new(1.0, 0.0),
+    Point::new(1.0, 1.0),
+    Point::new(0.0, 1.0),
+];
+
 /// How printed the inside is: the mean absolute difference between neighbouring cells of a
 /// 24 × 16 grid of cell means (2 × 2 samples each, 10 % inset). Text, photo and guilloche make
 /// neighbouring cells differ; a blank sheet does not, even lit unevenly (a smooth gradient
 /// changes little from one cell to the next) or noisy (noise averages out in a cell).
 fn print_inside(frame: &Frame<'_>, quad: &Quad) -> f64 {
-    let unit = [
-        Point::new(0.0, 0.0),
-        Point::new(1.0, 0.0),
-        Point::new(1.0, 1.0),
-        Point::new(0.0, 1.0),
-    ];
-    let Some(h) = Homography::from_points(&unit, quad) else {
+    let Some(h) = Homography::from_points(&UNIT_SQUARE, quad) else {
         return 0.0;
     };
     let mut cells = [f64::NAN; PRINT_COLUMNS * PRINT_ROWS];
@@ -1835,13 +1824,7 @@ impl Signature {
             width,
             height,
         };
-        let unit = [
-            Point::new(0.0, 0.0),
-            Point::new(1.0, 0.0),
-            Point::new(1.0, 1.0),
-            Point::new(0.0, 1.0),
-        ];
-        let h = Homography::from_points(&unit, corners)?;
+        let h = Homography::from_points(&UNIT_SQUARE, corners)?;
         let mut cells = [0.0f32; SIGNATURE_COLUMNS * SIGNATURE_ROWS];
         for (i, cell) in cells.iter_mut().enumerate() {
             let (cx, cy) = (i % SIGNATURE_COLUMNS, i / SIGNATURE_COLUMNS);
@@ -2113,13 +2096,7 @@ mod tests {
             Point::new(539.3, 320.6),
             Point::new(113.4, 335.9),
         ];
-        let unit = [
-            Point::new(0.0, 0.0),
-            Point::new(1.0, 0.0),
-            Point::new(1.0, 1.0),
-            Point::new(0.0, 1.0),
-        ];
-        let to_card = Homography::from_points(&truth, &unit).unwrap();
+        let to_card = Homography::from_points(&truth, &UNIT_SQUARE).unwrap();
         let mut img = vec![0u8; w * h];
         for y in 0..h {
             for x in 0..w {
@@ -2175,13 +2152,7 @@ mod tests {
             width: 640,
             height: 360,
         };
-        let unit = [
-            Point::new(0.0, 0.0),
-            Point::new(1.0, 0.0),
-            Point::new(1.0, 1.0),
-            Point::new(0.0, 1.0),
-        ];
-        let to_frame = Homography::from_points(&unit, &truth).unwrap();
+        let to_frame = Homography::from_points(&UNIT_SQUARE, &truth).unwrap();
         let inner = [
             to_frame.apply(Point::new(0.0, 0.045)).unwrap(),
             to_frame.apply(Point::new(1.0, 0.045)).unwrap(),

@@ -177,6 +177,14 @@ fn corners(q: &Quad) -> [(Point, Point, Point); 4] {
     [(d, a, b), (a, b, c), (b, c, d), (c, d, a)]
 }
 
+/// The mean of the four corners.
+pub fn centroid(q: &Quad) -> Point {
+    Point::new(
+        q.iter().map(|p| p.x).sum::<f64>() / 4.0,
+        q.iter().map(|p| p.y).sum::<f64>() / 4.0,
+    )
+}
+
 /// Area by the shoelace formula (positive for clockwise-on-screen order TL, TR, BR, BL).
 pub fn area(q: &Quad) -> f64 {
     sides(q).iter().map(|(p, n)| p.cross(*n)).sum::<f64>() / 2.0
