@@ -257,9 +257,18 @@ fn prove(
             centre,
             scratch,
             Effort::Quick,
+            TRACKED_SCORE,
         );
         if quick.is_some_and(|p| p.score() >= TRACKED_SCORE) {
-            if let Some(mut p) = refine(frame, quad, polarity, aspect, centre, scratch) {
+            if let Some(mut p) = refine(
+                frame,
+                quad,
+                polarity,
+                aspect,
+                centre,
+                scratch,
+                TRACKED_SCORE,
+            ) {
                 if p.score() >= TRACKED_SCORE && plausible(frame, &p.quad, aspect, guide).is_some()
                 {
                     p.print = print_inside(frame, &p.quad);
@@ -333,8 +342,22 @@ fn search(
     let mut quick: [Option<(f64, Hypothesis)>; FULL_PROOFS] = [None; FULL_PROOFS];
     for h in best.flatten() {
         let polarity = h.2.map(|s| s.map(|s| f64::from(s.polarity)));
-        let Some(p) = refine_with(frame, h.1, polarity, aspect, centre, scratch, Effort::Quick)
-        else {
+        // (once both places are taken, a look must beat the lower to take one)
+        let need = quick
+            .iter()
+            .map(|q| q.map_or(f64::NEG_INFINITY, |x| x.0))
+            .fold(f64::INFINITY, f64::min);
+        let look = refine_with(
+            frame,
+            h.1,
+            polarity,
+            aspect,
+            centre,
+            scratch,
+            Effort::Quick,
+            need,
+        );
+        let Some(p) = look else {
             continue;
         };
         let score = p.score();
@@ -350,13 +373,24 @@ fn search(
     let mut winner: Option<Proof> = None;
     for (_, (_, quad, chosen)) in quick.iter().flatten() {
         let polarity = chosen.map(|s| s.map(|s| f64::from(s.polarity)));
-        if let Some(p) = refine(frame, *quad, polarity, aspect, centre, scratch) {
+        let need = winner.as_ref().map_or(f64::NEG_INFINITY, Proof::score);
+        if let Some(p) = refine(frame, *quad, polarity, aspect, centre, scratch, need) {
             if winner.as_ref().is_none_or(|w| p.score() > w.score()) {
                 winner = Some(p);
             }
         }
     }
-    let proof = winner.and_then(|p| refine(frame, p.quad, p.polarity, aspect, centre, scratch))?;
+    let proof = winner.and_then(|p| {
+        refine(
+            frame,
+            p.quad,
+            p.polarity,
+            aspect,
+            centre,
+            scratch,
+            f64::NEG_INFINITY,
+        )
+    })?;
     let proof = complete(frame, proof, &lines, aspect, guide, scratch);
     let proof = near_placed(frame, proof, aspect, guide, scratch);
     let mut proof = outermost(frame, proof, &lines, aspect, guide, scratch);
@@ -383,8 +417,11 @@ fn complete(
     for c in lines.get(missing).into_iter().flatten().flatten() {
         let bar = best.as_ref().map_or(proof.score(), Proof::score);
         // (its weakest side may be dropped for this one: glare over the other side)
-        let pass = |quick: f64| quick > bar;
-        let four = proof_with(frame, &proof, missing, c, aspect, guide, Some(&pass), s);
+        let need = Need {
+            quick: Some(bar),
+            full: bar,
+        };
+        let four = proof_with(frame, &proof, missing, c, aspect, guide, need, s);
         if let Some(four) = four.filter(|f| f.score() > bar) {
             best = Some(four);
         }
@@ -426,7 +463,11 @@ fn near_placed(
     let Some(c) = line_near(frame, &axis, len, -w, w, s) else {
         return proof;
     };
-    match proof_with(frame, &proof, missing, &c, aspect, guide, None, s) {
+    let need = Need {
+        quick: None,
+        full: proof.score(),
+    };
+    match proof_with(frame, &proof, missing, &c, aspect, guide, need, s) {
         Some(four)
             if four.support.get(missing).copied().flatten().unwrap_or(0.0) >= MIN_SIDE_SUPPORT
                 && four.score() > proof.score()
@@ -516,10 +557,20 @@ fn line_near(
     })
 }
 
+/// What a proof must score to be of use to its caller: a look scoring less is cut short (None)
+/// before its costliest part (`refine_with`).
+#[derive(Clone, Copy)]
+struct Need {
+    /// When given, a quick look comes first and must score at least this.
+    quick: Option<f64>,
+    /// The full proof's least useful score.
+    full: f64,
+}
+
 /// The proof with the line `c` (its polarity: 0 for either sign) in place of side `i`, when
-/// that makes a plausible quadrilateral and, when `quick` is given, a quick look along it
-/// scores what `quick` asks (most candidate lines are print or background: the full proof is
-/// the costly part).
+/// that makes a plausible quadrilateral and scores what `need` asks; when `need.quick` is
+/// given, a quick look along it must pass first (most candidate lines are print or background:
+/// the full proof is the costly part).
 #[allow(clippy::too_many_arguments)]
 fn proof_with(
     frame: &Frame<'_>,
@@ -528,7 +579,7 @@ fn proof_with(
     c: &SideLine,
     aspect: f64,
     guide: &Guide,
-    quick: Option<&dyn Fn(f64) -> bool>,
+    need: Need,
     s: &mut DocumentScratch,
 ) -> Option<Proof> {
     let centre = centre(guide);
@@ -538,13 +589,22 @@ fn proof_with(
     if let Some(p) = polarity.get_mut(i) {
         *p = Some(f64::from(c.polarity));
     }
-    if let Some(pass) = quick {
-        let look = refine_with(frame, quad, polarity, aspect, centre, s, Effort::Quick)?;
-        if !pass(look.score()) {
+    if let Some(least) = need.quick {
+        let look = refine_with(
+            frame,
+            quad,
+            polarity,
+            aspect,
+            centre,
+            s,
+            Effort::Quick,
+            least,
+        )?;
+        if look.score() < least {
             return None;
         }
     }
-    refine(frame, quad, polarity, aspect, centre, s)
+    refine(frame, quad, polarity, aspect, centre, s, need.full)
 }
 
 /// The proof's located sides as lines (None for one placed from the aspect), side `i` replaced
@@ -646,8 +706,11 @@ fn outer_side(
     guide: &Guide,
     s: &mut DocumentScratch,
 ) -> Option<Proof> {
-    let pass = |quick: f64| quick >= 0.8 * proof.score();
-    let wider = proof_with(frame, proof, i, c, aspect, guide, Some(&pass), s)?;
+    let need = Need {
+        quick: Some(0.8 * proof.score()),
+        full: proof.score(),
+    };
+    let wider = proof_with(frame, proof, i, c, aspect, guide, need, s)?;
     // still out there once refitted (not back on the side it was to replace)
     let middle = |q: &Quad| {
         sides(q)
@@ -1306,8 +1369,9 @@ fn refine(
     aspect: f64,
     centre: Point,
     s: &mut DocumentScratch,
+    need: f64,
 ) -> Option<Proof> {
-    refine_with(frame, quad, polarity, aspect, centre, s, Effort::Full)
+    refine_with(frame, quad, polarity, aspect, centre, s, Effort::Full, need)
 }
 
 /// How many samples a proof takes: a quick look ranks many hypotheses, a full one decides.
@@ -1341,6 +1405,10 @@ impl Effort {
     }
 }
 
+/// `refine` with a quick look or a full proof; None as soon as the proof is sure to score under
+/// `need` (before `continuation`, which can only lower the score: the caller's use of a proof
+/// is its score's test, and one that fails it is as good as none).
+#[allow(clippy::too_many_arguments)]
 fn refine_with(
     frame: &Frame<'_>,
     quad: Quad,
@@ -1349,6 +1417,7 @@ fn refine_with(
     centre: Point,
     s: &mut DocumentScratch,
     effort: Effort,
+    need: f64,
 ) -> Option<Proof> {
     let mut support = [None; 4];
     let mut step = [0.0; 4];
@@ -1400,15 +1469,20 @@ fn refine_with(
             *p = None;
         }
     }
-    Some(Proof {
+    let mut proof = Proof {
         quad,
-        beyond: continuation(frame, &quad, &polarity, &step, effort),
+        beyond: 0.0,
         fit: proportions(frame, &quad, aspect),
         polarity,
         support,
         step,
         print: 0.0,
-    })
+    };
+    if proof.score() < need {
+        return None;
+    }
+    proof.beyond = continuation(frame, &quad, &proof.polarity, &proof.step, effort);
+    Some(proof)
 }
 
 /// What one side of a quadrilateral shows.
@@ -2171,7 +2245,16 @@ mod tests {
         ];
         let aspect = GuideKind::IdCard.aspect();
         let mut s = DocumentScratch::default();
-        let proof = refine(&frame, inner, [Some(1.0); 4], aspect, centre(&g), &mut s).unwrap();
+        let proof = refine(
+            &frame,
+            inner,
+            [Some(1.0); 4],
+            aspect,
+            centre(&g),
+            &mut s,
+            f64::NEG_INFINITY,
+        )
+        .unwrap();
         assert!(
             max_corner_distance(&proof.quad, &inner) < 1.0,
             "{:?}",
