@@ -1686,32 +1686,35 @@ fn continuation(
             Effort::Full => &both[..],
         };
         for (beyond_q, end) in [false, true].into_iter().zip(pair.iter_mut()) {
-            let at = |k: u32| {
-                let d = len * (0.03 + 0.12 * (f64::from(k) + 0.5) / f64::from(samples));
-                let t = if beyond_q { len + d } else { -d };
-                // outside the frame nothing is known
-                let probe = axis.at(t, 0.0);
-                frame.sample(probe.x, probe.y).map(|_| t)
-            };
-            let on = |a: &Axis, t: f64| {
-                edge_at(frame, a, t, *pol, effort)
-                    .is_some_and(|(o, st)| o.abs() <= 1.0 && st >= least)
-            };
-            let (mut hits, mut seen) = (0u32, 0u32);
-            for t in (0..samples).filter_map(at) {
-                seen += 1;
-                hits += u32::from(on(&axis, t));
+            // edges on the side's line, then on the controls: they only matter when the side
+            // goes on (most ends: it does not, and they are two thirds of the cost)
+            let (mut counts, mut seen) = ([0u32; 2], 0u32);
+            for (pass, lines) in [core::slice::from_ref(&axis), controls]
+                .into_iter()
+                .enumerate()
+            {
+                if pass == 1 && counts[0] == 0 {
+                    break;
+                }
+                for k in 0..samples {
+                    let d = len * (0.03 + 0.12 * (f64::from(k) + 0.5) / f64::from(samples));
+                    let t = if beyond_q { len + d } else { -d };
+                    // outside the frame nothing is known
+                    let probe = axis.at(t, 0.0);
+                    if frame.sample(probe.x, probe.y).is_none() {
+                        continue;
+                    }
+                    seen += u32::from(pass == 0);
+                    let on = |a: &Axis| {
+                        edge_at(frame, a, t, *pol, effort)
+                            .is_some_and(|(o, st)| o.abs() <= 1.0 && st >= least)
+                    };
+                    if let Some(c) = counts.get_mut(pass) {
+                        *c += u32::from(lines.iter().any(on));
+                    }
+                }
             }
-            // the controls only matter when the side's own line goes on (most ends: it does
-            // not, and they are two thirds of the cost)
-            let noise = if hits > 0 {
-                (0..samples)
-                    .filter_map(at)
-                    .filter(|t| controls.iter().any(|c| on(c, *t)))
-                    .count() as u32
-            } else {
-                0
-            };
+            let [hits, noise] = counts;
             if seen >= samples / 2 {
                 *end = (f64::from(hits) - f64::from(noise)).max(0.0) / f64::from(seen);
             }
