@@ -322,19 +322,10 @@ fn search(
             *slot = side_lines(frame, &band, scratch);
         }
     }
-    // the best few distinct hypotheses by their lines' support, of four sides and of three (a
-    // side hidden by glare or a finger costs a three-sided one a quarter of its score: they
-    // compete among themselves first)…
+    // the best few distinct hypotheses by their lines' support…
     let mut four: [Option<Hypothesis>; FOUR_SIDED] = [None; FOUR_SIDED];
     let mut three: [Option<Hypothesis>; THREE_SIDED] = [None; THREE_SIDED];
-    for_each_hypothesis(frame, &lines, aspect, guide, |score, quad, chosen| {
-        let h = (score, quad, chosen);
-        if chosen.iter().flatten().count() == 4 {
-            keep_best(&mut four, h);
-        } else {
-            keep_best(&mut three, h);
-        }
-    });
+    best_hypotheses(frame, &lines, aspect, guide, [&mut four, &mut three]);
     let best = four.iter().chain(three.iter());
     // …then a quick look along each, and a full one for the best few; the best proof, refined
     // once more
@@ -1172,15 +1163,18 @@ fn fit_side(b: &Band, s: &mut DocumentScratch, polarity: i32, t: f32, c0: f32) -
     })
 }
 
-/// Calls `f(score, quad, lines)` for every plausible quadrilateral made of one line per side,
-/// or of three sides and one placed from the aspect.
-fn for_each_hypothesis(
+/// Fills `pools` with the best few distinct hypotheses (`keep_best`) among the plausible
+/// quadrilaterals made of one line per side: of four sides, and of three with one placed from
+/// the aspect (a side hidden by glare or a finger costs a three-sided one a quarter of its
+/// score: they compete among themselves first).
+fn best_hypotheses(
     frame: &Frame<'_>,
     lines: &[[Option<SideLine>; PEAKS]; 4],
     aspect: f64,
     guide: &Guide,
-    mut f: impl FnMut(f64, Quad, [Option<SideLine>; 4]),
+    pools: [&mut [Option<Hypothesis>]; 2],
 ) {
+    let [four, three] = pools;
     let [top, right, bottom, left] = lines;
     // index PEAKS stands for "this side missing"; at most one side may be
     let pick = |set: &[Option<SideLine>; PEAKS], i: usize| -> Option<Option<SideLine>> {
@@ -1203,11 +1197,17 @@ fn for_each_hypothesis(
                         continue;
                     };
                     let chosen = [t, r, b, l];
-                    if chosen.iter().flatten().count() < 3 {
-                        continue;
-                    }
-                    if let Some((score, quad)) = hypothesis(frame, chosen, aspect, guide) {
-                        f(score, quad, chosen);
+                    let pool = match chosen.iter().flatten().count() {
+                        4 => &mut *four,
+                        3 => &mut *three,
+                        _ => continue,
+                    };
+                    // (a full pool takes only a hypothesis scoring more than its lowest)
+                    let floor = pool.iter().fold(f64::INFINITY, |m, h| {
+                        h.map_or(f64::NEG_INFINITY, |h| h.0).min(m)
+                    });
+                    if let Some((score, quad)) = hypothesis(frame, chosen, aspect, guide, floor) {
+                        keep_best(pool, (score, quad, chosen));
                     }
                 }
             }
@@ -1215,30 +1215,33 @@ fn for_each_hypothesis(
     }
 }
 
-/// The quad of these sides (one may be missing), with its score; None when implausible.
+/// The quad of these sides (one may be missing), with its score; None when implausible, or
+/// when it cannot score more than `floor` (known before its corners: its proportions' fit is
+/// at most 1).
 fn hypothesis(
     frame: &Frame<'_>,
     chosen: [Option<SideLine>; 4],
     aspect: f64,
     guide: &Guide,
+    floor: f64,
 ) -> Option<(f64, Quad)> {
     // the document is brighter (or darker) than what surrounds it on every side but at most
     // one (a dark band along one edge of a card)
     let brighter = chosen.iter().flatten().filter(|s| s.polarity > 0.0).count();
     let darker = chosen.iter().flatten().filter(|s| s.polarity < 0.0).count();
-    if brighter.min(darker) > 1 {
+    if brighter.min(darker) > 1 || chosen.iter().flatten().any(|s| s.support < 0.3) {
+        return None;
+    }
+    let present = chosen.iter().flatten().count() as f64;
+    let support: f64 = chosen.iter().flatten().map(|s| f64::from(s.support)).sum();
+    // a missing side costs what an average side brings
+    // a side darker than the others costs a little: it is more often print than the border
+    let dissent = if brighter.min(darker) == 1 { 0.9 } else { 1.0 };
+    if support * (present / 4.0) * dissent <= floor {
         return None;
     }
     let quad = quad_from_sides(chosen.map(|s| s.map(|s| s.line)), aspect, centre(guide))?;
     let fit = plausible(frame, &quad, aspect, guide)?;
-    let present = chosen.iter().flatten().count() as f64;
-    let support: f64 = chosen.iter().flatten().map(|s| f64::from(s.support)).sum();
-    if chosen.iter().flatten().any(|s| s.support < 0.3) {
-        return None;
-    }
-    // a missing side costs what an average side brings
-    // a side darker than the others costs a little: it is more often print than the border
-    let dissent = if brighter.min(darker) == 1 { 0.9 } else { 1.0 };
     Some((support * (present / 4.0) * fit * dissent, quad))
 }
 
