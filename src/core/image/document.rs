@@ -409,7 +409,7 @@ fn complete(
         let bar = best.as_ref().map_or(proof.score(), Proof::score);
         // (its weakest side may be dropped for this one: glare over the other side)
         let need = Need {
-            quick: Some(bar),
+            quick: above(bar),
             full: bar,
         };
         let four = proof_with(frame, &proof, missing, c, aspect, guide, need, s);
@@ -455,7 +455,7 @@ fn near_placed(
         return proof;
     };
     let need = Need {
-        quick: None,
+        quick: f64::NEG_INFINITY,
         full: proof.score(),
     };
     match proof_with(frame, &proof, missing, &c, aspect, guide, need, s) {
@@ -548,20 +548,27 @@ fn line_near(
     })
 }
 
-/// What a proof must score to be of use to its caller: a look scoring less is cut short (None)
-/// before its costliest part (`refine_with`).
+/// What a proof must score to be of use to its caller: a look sure to score less (its score
+/// with the continuation check counted as zero is already less) stops before that check
+/// (`refine_with`).
 #[derive(Clone, Copy)]
 struct Need {
-    /// When given, a quick look comes first and must score at least this.
-    quick: Option<f64>,
-    /// The full proof's least useful score.
+    /// Unless −∞, a quick look comes first and must score at least this.
+    quick: f64,
+    /// The full proof's least useful score (the caller tests the proof it gets).
     full: f64,
 }
 
+/// The least score above `x` (scores are finite and never below zero): "more than x" as "at
+/// least" for `Need`.
+fn above(x: f64) -> f64 {
+    f64::from_bits(x.abs().to_bits().saturating_add(1))
+}
+
 /// The proof with the line `c` (its polarity: 0 for either sign) in place of side `i`, when
-/// that makes a plausible quadrilateral and scores what `need` asks; when `need.quick` is
-/// given, a quick look along it must pass first (most candidate lines are print or background:
-/// the full proof is the costly part).
+/// that makes a plausible quadrilateral and may score what `need.full` asks (the caller tests
+/// it); unless `need.quick` is −∞, a quick look along it must score that first (most
+/// candidate lines are print or background: the full proof is the costly part).
 #[allow(clippy::too_many_arguments)]
 fn proof_with(
     frame: &Frame<'_>,
@@ -580,7 +587,8 @@ fn proof_with(
     if let Some(p) = polarity.get_mut(i) {
         *p = Some(f64::from(c.polarity));
     }
-    if let Some(least) = need.quick {
+    let least = need.quick;
+    if least > f64::NEG_INFINITY {
         let look = refine_with(
             frame,
             quad,
@@ -698,7 +706,7 @@ fn outer_side(
     s: &mut DocumentScratch,
 ) -> Option<Proof> {
     let need = Need {
-        quick: Some(0.8 * proof.score()),
+        quick: 0.8 * proof.score(),
         full: proof.score(),
     };
     let wider = proof_with(frame, proof, i, c, aspect, guide, need, s)?;
@@ -1042,8 +1050,8 @@ fn project(b: &Band, values: &[i16], votes: &mut Vec<i16>) {
     }
 }
 
-/// The projection's inner loop: i16 adds. They cannot overflow (`project`: at most 40 values
-/// of ±`CLIP` per sum), so they wrap rather than saturate: a saturating add costs a compare and
+/// The projection's inner loop: i16 adds. They cannot overflow (`project`: at most
+/// `MAX_SCANLINES` values of ±`CLIP` per sum), so they wrap rather than saturate: a saturating add costs a compare and
 /// a select per value in the scalar build (the one JavaScriptCore gets), a wrapping one nothing.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod kernels {
@@ -2296,6 +2304,16 @@ mod tests {
             let (offset, step) = edge_at(&frame, &axis, 20.0, -1.0, effort).unwrap();
             assert!((offset - 3.0).abs() <= 1.0, "offset {offset}");
             assert!((5.0..=15.0).contains(&step), "step {step}");
+        }
+    }
+
+    #[test]
+    fn above_is_the_least_score_more_than_its_argument() {
+        for x in [0.0, -0.0, 1e-300, 0.25, 0.7, 1.0, 3.5] {
+            let a = above(x);
+            assert!(a > x, "{x}");
+            // nothing lies between them: "score >= above(x)" is "score > x"
+            assert!(f64::from_bits(a.to_bits() - 1) <= x, "{x}");
         }
     }
 
