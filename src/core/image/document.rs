@@ -333,11 +333,14 @@ fn search(
     let mut quick: [Option<(f64, Hypothesis)>; FULL_PROOFS] = [None; FULL_PROOFS];
     for h in best.flatten() {
         let polarity = h.2.map(|s| s.map(|s| f64::from(s.polarity)));
-        // (once both places are taken, a look must beat the lower to take one)
-        let need = quick
-            .iter()
-            .map(|q| q.map_or(f64::NEG_INFINITY, |x| x.0))
-            .fold(f64::INFINITY, f64::min);
+        // the lower of the two places: once both are taken, a look must beat it to take it
+        let Some(slot) = quick.iter_mut().min_by(|a, b| {
+            a.map_or(f64::MIN, |x| x.0)
+                .total_cmp(&b.map_or(f64::MIN, |x| x.0))
+        }) else {
+            continue;
+        };
+        let need = slot.map_or(f64::NEG_INFINITY, |x| x.0);
         let look = refine_with(
             frame,
             h.1,
@@ -352,13 +355,8 @@ fn search(
             continue;
         };
         let score = p.score();
-        if let Some(slot) = quick.iter_mut().min_by(|a, b| {
-            a.map_or(f64::MIN, |x| x.0)
-                .total_cmp(&b.map_or(f64::MIN, |x| x.0))
-        }) {
-            if slot.is_none_or(|(s, _)| score > s) {
-                *slot = Some((score, *h));
-            }
+        if slot.is_none_or(|(s, _)| score > s) {
+            *slot = Some((score, *h));
         }
     }
     let mut winner: Option<Proof> = None;
@@ -1051,8 +1049,9 @@ fn project(b: &Band, values: &[i16], votes: &mut Vec<i16>) {
 }
 
 /// The projection's inner loop: i16 adds. They cannot overflow (`project`: at most
-/// `MAX_SCANLINES` values of ±`CLIP` per sum), so they wrap rather than saturate: a saturating add costs a compare and
-/// a select per value in the scalar build (the one JavaScriptCore gets), a wrapping one nothing.
+/// `MAX_SCANLINES` values of ±`CLIP` per sum), so they wrap rather than saturate: a saturating
+/// add costs a compare and a select per value in the scalar build (the one JavaScriptCore
+/// gets), a wrapping one nothing.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod kernels {
     pub fn add(acc: &mut [i16], src: &[i16]) {
