@@ -290,7 +290,7 @@ proptest! {
                     s.page_accepted(&doc, 2, 1);
                 },
                 _ => if s.check_finalize().is_ok() {
-                    prop_assert!(s.documents.values().all(|d| d.is_complete()));
+                    prop_assert!(s.documents.iter().all(|(_, d)| d.is_complete()));
                     s.finalized = true;
                     finalizations += 1;
                 },

@@ -4,8 +4,8 @@
 
 use super::error::{ErrorCode, Step};
 use super::state::FlowState;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use tsify::Tsify;
 
 /// Upload progress: bytes of this page and of the whole document; monotonic, ends at the totals.
@@ -87,8 +87,10 @@ pub struct FlowSnapshot {
     pub terms_accepted: bool,
     /// Whether biometry was consented to.
     pub biometry: bool,
-    /// Documents begun, by upload name.
-    pub documents: BTreeMap<String, DocumentPages>,
+    /// Documents begun, by upload name (sorted; a JS object, not a `Map`).
+    #[serde(serialize_with = "as_object")]
+    #[tsify(type = "Record<string, DocumentPages>")]
+    pub documents: Vec<(String, DocumentPages)>,
     /// Whether finalize succeeded.
     pub finalized: bool,
 }
@@ -96,21 +98,22 @@ pub struct FlowSnapshot {
 impl FlowSnapshot {
     /// The snapshot of `state`.
     pub fn of(state: &FlowState) -> FlowSnapshot {
-        // inserted one by one: collecting into a map sorts first, and the standard library's
-        // stable sort weighs about 2 KB gzipped in the package
-        let mut documents = BTreeMap::new();
-        for (name, progress) in &state.documents {
-            let uploaded_pages = (0u32..)
-                .zip(progress.accepted.iter())
-                .filter(|(_, accepted)| **accepted)
-                .map(|(i, _)| i)
-                .collect();
-            let pages = DocumentPages {
-                total_pages: progress.total_pages,
-                uploaded_pages,
-            };
-            documents.insert(name.as_str().to_string(), pages);
-        }
+        let documents = state
+            .documents
+            .iter()
+            .map(|(name, progress)| {
+                let uploaded_pages = (0u32..)
+                    .zip(progress.accepted.iter())
+                    .filter(|(_, accepted)| **accepted)
+                    .map(|(i, _)| i)
+                    .collect();
+                let pages = DocumentPages {
+                    total_pages: progress.total_pages,
+                    uploaded_pages,
+                };
+                (name.as_str().to_string(), pages)
+            })
+            .collect();
         FlowSnapshot {
             route_id: state.route,
             terms_accepted: state.biometry.is_some(),
@@ -119,6 +122,15 @@ impl FlowSnapshot {
             finalized: state.finalized,
         }
     }
+}
+
+/// Name → value pairs as a map (serde-wasm-bindgen makes a plain object of it).
+fn as_object<S: Serializer>(entries: &[(String, DocumentPages)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(entries.len()))?;
+    for (name, pages) in entries {
+        map.serialize_entry(name, pages)?;
+    }
+    map.end()
 }
 
 #[cfg(test)]
