@@ -5,6 +5,8 @@
 use crate::core::FlowError;
 use js_sys::{Object, Reflect};
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use wasm_bindgen::prelude::*;
 
 /// The error class of id360-flow (declared for TypeScript in `types.rs`).
@@ -70,4 +72,13 @@ pub fn to_js(error: &FlowError) -> JsValue {
         set(&value, "stack", &JsValue::from_str(&stack));
     }
     value
+}
+
+/// A flow or capture call's work, boxed: one [`promise`] (and one `future_to_promise`) for
+/// every method instead of one per method's future type.
+pub(crate) type Work = Pin<Box<dyn Future<Output = Result<JsValue, FlowError>>>>;
+
+/// The Promise a method returns: `work`'s value, or its error as an `Id360Error`.
+pub(crate) fn promise(work: Work) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| to_js(&e)) })
 }

@@ -3,9 +3,7 @@
 //! decode only what they must; pixels stay in the browser's canvases.
 
 use super::analysis::kind;
-use super::{
-    encode_options, invalid, promise, recall, remember, CropOptionsArg, PrepareOptionsArg,
-};
+use super::{encode_options, invalid, recall, remember, CropOptionsArg, PrepareOptionsArg};
 use crate::core::exif::{image_size, orientation, EXIF_SCAN_LEN};
 use crate::core::image::check::CheckConfig;
 use crate::core::image::document::Signature;
@@ -13,6 +11,7 @@ use crate::core::image::framing::GuideKind;
 use crate::core::image::geometry::{crop_plan, Point, Quad};
 use crate::core::sniff::{sniff, Format};
 use crate::core::{ErrorCode, FlowError, Step, MAX_PAGE_BYTES};
+use crate::js::error::promise;
 use crate::web::blob::describe;
 use crate::web::canvas::{decode, encode_jpeg};
 use crate::web::frames::{FrameAnalyzer, Region};
@@ -229,7 +228,7 @@ pub fn crop_document(
     options: Option<CropOptionsArg>,
 ) -> Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    promise(async move {
+    promise(Box::pin(async move {
         let (max_edge, quality, o) = encode_options(&options, "crop options", &["kind", "margin"])?;
         let kind = match o.string("kind")? {
             None => GuideKind::IdCard,
@@ -297,7 +296,7 @@ pub fn crop_document(
             remember(&blob, &s);
         }
         Ok(blob)
-    })
+    }))
 }
 
 /// Size above which `prepareFile` re-encodes a JPEG/PNG even when its size in pixels is fine.
@@ -313,7 +312,7 @@ pub fn prepare_file(
     options: Option<PrepareOptionsArg>,
 ) -> Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    promise(async move {
+    promise(Box::pin(async move {
         let (max_edge, quality, _) = encode_options(&options, "options", &[])?;
         let photo = read_photo(file, "prepareFile").await?;
         match photo.format {
@@ -342,5 +341,5 @@ pub fn prepare_file(
                 }
             }
         }
-    })
+    }))
 }

@@ -13,14 +13,11 @@ pub use files::{crop_document, prepare_file};
 
 use crate::core::image::document::Signature;
 use crate::core::{FlowError, Step};
-use crate::js::error::to_js;
+
 use crate::js::options::Options;
-use js_sys::{Object, Promise, Reflect};
-use std::future::Future;
-use std::pin::Pin;
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen]
 extern "C" {
@@ -45,13 +42,6 @@ extern "C" {
     /// Options of `switchTo`.
     #[wasm_bindgen(typescript_type = "SwitchOptions")]
     pub type SwitchOptionsArg;
-}
-
-type BoxedFuture = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
-
-pub(crate) fn promise<F: Future<Output = Result<JsValue, FlowError>> + 'static>(f: F) -> Promise {
-    let boxed: BoxedFuture = Box::pin(async move { f.await.map_err(|e| to_js(&e)) });
-    future_to_promise(boxed)
 }
 
 pub(crate) fn set(obj: &Object, key: &str, value: &JsValue) {
