@@ -1538,6 +1538,7 @@ impl Axis {
         ))
     }
 
+    #[inline(always)]
     fn at(&self, t: f64, o: f64) -> Point {
         Point::new(
             self.p.x + self.u.0 * t + self.n.0 * o,
@@ -1572,24 +1573,36 @@ fn edge_at(
         }
         *v = sum / along.len().max(1) as f64;
     }
-    let at = |j: usize| prof.get(j).copied().unwrap_or(0.0);
-    // derivative over 4 px: (f(j+1) + f(j+2) − f(j−1) − f(j−2)) / 2; with no polarity, its size
-    let raw = |j: usize| {
-        (at(j + 1) + at(j + 2) - at(j.saturating_sub(1)) - at(j.saturating_sub(2))) / 2.0
-    };
-    let g = |j: usize| {
-        if polarity == 0.0 {
-            raw(j).abs()
-        } else {
-            polarity * raw(j)
+    // derivative over 4 px at j = 3..=11: (f(j+1) + f(j+2) − f(j−1) − f(j−2)) / 2, signed by
+    // the polarity (with none, its size)
+    let mut raw = [0.0f64; 9];
+    let mut gs = [0.0f64; 9];
+    for (k, (r, gk)) in raw.iter_mut().zip(gs.iter_mut()).enumerate() {
+        if let Some(w) = prof.get(k + 1..k + 6) {
+            if let [m2, m1, _, p1, p2] = *w {
+                *r = (p1 + p2 - m1 - m2) / 2.0;
+            }
         }
-    };
-    let bj = (4..=10).max_by(|a, b| g(*a).total_cmp(&g(*b)))?;
+        *gk = if polarity == 0.0 {
+            r.abs()
+        } else {
+            polarity * *r
+        };
+    }
+    let g = |j: usize| gs.get(j - 3).copied().unwrap_or(0.0);
+    // the strongest at 4..=10 (the last of equals)
+    let mut bj = 4;
+    for j in 5..11 {
+        if g(j).total_cmp(&g(bj)).is_ge() {
+            bj = j;
+        }
+    }
     let bg = g(bj);
+    let raw_at = |j: usize| raw.get(j - 3).copied().unwrap_or(0.0);
     let inside = prof.get(bj + 2..(bj + 6).min(prof.len())).map_or(0.0, mean);
     let outside = prof.get(bj.saturating_sub(5)..bj - 1).map_or(0.0, mean);
     let sign = if polarity == 0.0 {
-        raw(bj).signum()
+        raw_at(bj).signum()
     } else {
         polarity
     };
