@@ -1841,8 +1841,9 @@ fn print_inside(frame: &Frame<'_>, quad: &Quad) -> f64 {
 /// What proves a document (measured on the tune split of the test set; BENCHMARKS.md):
 /// each located side supported along half its length (three quarters when only three sides
 /// are located: the fourth is then placed from the aspect, which a wrong side also satisfies),
-/// 70 % on average; every side a step of at least 10 grey levels; printed inside; and sides that
-/// do not all run on past their corners.
+/// 70 % on average; every side a step of at least 6 grey levels (a white card's border on a
+/// white table is a few levels: 10 refused it); printed inside; and sides that do not all run
+/// on past their corners.
 const MIN_SIDE_SUPPORT: f64 = 0.5;
 const MIN_SIDE_SUPPORT_OF_THREE: f64 = 0.75;
 const MIN_MEAN_SUPPORT: f64 = 0.7;
