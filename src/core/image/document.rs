@@ -1578,10 +1578,8 @@ fn edge_at(
     let mut raw = [0.0f64; 9];
     let mut gs = [0.0f64; 9];
     for (k, (r, gk)) in raw.iter_mut().zip(gs.iter_mut()).enumerate() {
-        if let Some(w) = prof.get(k + 1..k + 6) {
-            if let [m2, m1, _, p1, p2] = *w {
-                *r = (p1 + p2 - m1 - m2) / 2.0;
-            }
+        if let Some(&[m2, m1, _, p1, p2]) = prof.get(k + 1..k + 6) {
+            *r = (p1 + p2 - m1 - m2) / 2.0;
         }
         *gk = if polarity == 0.0 {
             r.abs()

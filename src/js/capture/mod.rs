@@ -13,7 +13,6 @@ pub use files::{crop_document, prepare_file};
 
 use crate::core::image::document::Signature;
 use crate::core::{FlowError, Step};
-
 use crate::js::options::Options;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
