@@ -2163,6 +2163,21 @@ mod tests {
         assert!(err < 6.0, "{err}");
     }
 
+    /// The full proof of an ID-1 card along `quad`, every side brighter inside.
+    fn full_proof(frame: &Frame<'_>, quad: Quad, g: &Guide, s: &mut DocumentScratch) -> Proof {
+        let aspect = GuideKind::IdCard.aspect();
+        refine(
+            frame,
+            quad,
+            [Some(1.0); 4],
+            aspect,
+            centre(g),
+            s,
+            f64::NEG_INFINITY,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn a_white_card_s_faint_border_on_a_pale_desk_proves_its_sides() {
         // a white card (205) on a smooth white desk (197 ± 1): each side a step of 8 grey
@@ -2176,18 +2191,7 @@ mod tests {
                 width: 640,
                 height: 360,
             };
-            let mut s = DocumentScratch::default();
-            let aspect = GuideKind::IdCard.aspect();
-            let proof = refine(
-                &frame,
-                truth,
-                [Some(1.0); 4],
-                aspect,
-                centre(&g),
-                &mut s,
-                f64::NEG_INFINITY,
-            )
-            .unwrap();
+            let proof = full_proof(&frame, truth, &g, &mut DocumentScratch::default());
             assert!(
                 proof.step.iter().all(|st| (6.0..10.0).contains(st)),
                 "{deg}°: {:?}",
@@ -2326,16 +2330,7 @@ mod tests {
         ];
         let aspect = GuideKind::IdCard.aspect();
         let mut s = DocumentScratch::default();
-        let proof = refine(
-            &frame,
-            inner,
-            [Some(1.0); 4],
-            aspect,
-            centre(&g),
-            &mut s,
-            f64::NEG_INFINITY,
-        )
-        .unwrap();
+        let proof = full_proof(&frame, inner, &g, &mut s);
         assert!(
             max_corner_distance(&proof.quad, &inner) < 1.0,
             "{:?}",
