@@ -74,11 +74,19 @@ pub fn to_js(error: &FlowError) -> JsValue {
     value
 }
 
-/// A flow or capture call's work, boxed: one [`promise`] (and one `future_to_promise`) for
+/// A flow or capture call's work, boxed: one `future_to_promise` (and one error mapping) for
 /// every method instead of one per method's future type.
 pub(crate) type Work = Pin<Box<dyn Future<Output = Result<JsValue, FlowError>>>>;
 
-/// The Promise a method returns: `work`'s value, or its error as an `Id360Error`.
-pub(crate) fn promise(work: Work) -> js_sys::Promise {
+/// The Promise a method returns: `work`'s value, or its error as an `Id360Error`. Only the
+/// boxing is compiled per method.
+pub(crate) fn promise(
+    work: impl Future<Output = Result<JsValue, FlowError>> + 'static,
+) -> js_sys::Promise {
+    boxed_promise(Box::pin(work))
+}
+
+#[inline(never)]
+fn boxed_promise(work: Work) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| to_js(&e)) })
 }

@@ -13,6 +13,7 @@ use crate::web::http::{Call, Client};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
@@ -59,13 +60,21 @@ pub struct Id360Flow {
     inner: Rc<Inner>,
 }
 
-/// Runs `future` after every call already queued on this flow has ended.
-fn queued(inner: &Inner, work: Work) -> Promise {
+/// Runs `work` after every call already queued on this flow has ended.
+fn queued(
+    inner: &Inner,
+    work: impl Future<Output = Result<JsValue, FlowError>> + 'static,
+) -> Promise {
+    queued_boxed(inner, Box::pin(work))
+}
+
+#[inline(never)]
+fn queued_boxed(inner: &Inner, work: Work) -> Promise {
     let previous = inner.tail.borrow_mut().take();
     let mut resolver: Option<Function> = None;
     let gate = Promise::new(&mut |resolve, _| resolver = Some(resolve));
     *inner.tail.borrow_mut() = Some(gate);
-    promise(Box::pin(async move {
+    promise(async move {
         if let Some(p) = previous {
             let _ = wasm_bindgen_futures::JsFuture::from(p).await;
         }
@@ -74,7 +83,7 @@ fn queued(inner: &Inner, work: Work) -> Promise {
             let _ = release.call0(&JsValue::NULL);
         }
         result
-    }))
+    })
 }
 
 /// Calls a caller's callback with `event` as a plain object; a throwing callback must not
@@ -435,10 +444,7 @@ impl Id360Flow {
     #[wasm_bindgen(js_name = enrollmentInfo, unchecked_return_type = "Promise<EnrollmentInfo>")]
     pub fn enrollment_info(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        queued(
-            &self.inner,
-            Box::pin(async move { inner.ensure_info().await }),
-        )
+        queued(&self.inner, async move { inner.ensure_info().await })
     }
 
     /// Selects the route: the only one offered when `routeId` is left out; resolves with the
@@ -450,25 +456,22 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let route_id = route_id.unwrap_or(JsValue::UNDEFINED);
-        queued(
-            &self.inner,
-            Box::pin(async move {
-                let requested = if route_id.is_undefined() || route_id.is_null() {
-                    None
-                } else {
-                    Some(route_id.as_f64().ok_or_else(|| {
-                        FlowError::invalid_input(
-                            "routeId must be a number taken from enrollmentInfo().routes.",
-                        )
-                        .at(Step::Route)
-                    })?)
-                };
-                inner
-                    .select_route(requested)
-                    .await
-                    .map(|id| JsValue::from(id as f64))
-            }),
-        )
+        queued(&self.inner, async move {
+            let requested = if route_id.is_undefined() || route_id.is_null() {
+                None
+            } else {
+                Some(route_id.as_f64().ok_or_else(|| {
+                    FlowError::invalid_input(
+                        "routeId must be a number taken from enrollmentInfo().routes.",
+                    )
+                    .at(Step::Route)
+                })?)
+            };
+            inner
+                .select_route(requested)
+                .await
+                .map(|id| JsValue::from(id as f64))
+        })
     }
 
     /// Accepts the terms; `{ biometry: true }` also consents to the face comparison a selfie
@@ -477,21 +480,18 @@ impl Id360Flow {
     pub fn accept_terms(&self, options: Option<TermsOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        queued(
-            &self.inner,
-            Box::pin(async move {
-                let o = Options::new(&options, "terms options", &["biometry"], true)
-                    .map_err(|e| e.at(Step::Consent))?;
-                let biometry = o
-                    .boolean("biometry")
-                    .map_err(|e| e.at(Step::Consent))?
-                    .unwrap_or(false);
-                inner
-                    .accept_terms(biometry)
-                    .await
-                    .map(|()| JsValue::UNDEFINED)
-            }),
-        )
+        queued(&self.inner, async move {
+            let o = Options::new(&options, "terms options", &["biometry"], true)
+                .map_err(|e| e.at(Step::Consent))?;
+            let biometry = o
+                .boolean("biometry")
+                .map_err(|e| e.at(Step::Consent))?
+                .unwrap_or(false);
+            inner
+                .accept_terms(biometry)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        })
     }
 
     /// Uploads the identity document, one request per page (1 or 2 pages). Pages already
@@ -558,27 +558,23 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        queued(
-            &self.inner,
-            Box::pin(async move {
-                let on_progress = upload_options(&options).map_err(|e| e.at(step))?;
-                let pages = pages_of(&pages, "pages").map_err(|e| e.at(step))?;
-                inner
-                    .upload(document, pages, step, on_progress)
-                    .await
-                    .map(|()| JsValue::UNDEFINED)
-            }),
-        )
+        queued(&self.inner, async move {
+            let on_progress = upload_options(&options).map_err(|e| e.at(step))?;
+            let pages = pages_of(&pages, "pages").map_err(|e| e.at(step))?;
+            inner
+                .upload(document, pages, step, on_progress)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        })
     }
 
     /// Finalizes the enrollment (once, after every page): ID360 starts its checks.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn finalize(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        queued(
-            &self.inner,
-            Box::pin(async move { inner.finalize().await.map(|()| JsValue::UNDEFINED) }),
-        )
+        queued(&self.inner, async move {
+            inner.finalize().await.map(|()| JsValue::UNDEFINED)
+        })
     }
 
     /// The whole flow in one call, resumable: steps already done are skipped when it is called
@@ -587,103 +583,98 @@ impl Id360Flow {
     pub fn run(&self, options: RunOptionsArg) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.into();
-        queued(
-            &self.inner,
-            Box::pin(async move {
-                let o = Options::new(
-                    &options,
-                    "run options",
-                    &[
-                        "document",
-                        "documentName",
-                        "selfie",
-                        "routeId",
-                        "biometry",
-                        "onStep",
-                        "onProgress",
-                    ],
-                    false,
-                )?;
-                let document_value = o.get("document");
-                let pages = pages_of(&document_value, "run options.document")
-                    .map_err(|e| e.at(Step::Document))?;
-                let document = DocumentName::parse(
-                    &o.string("documentName")?
-                        .unwrap_or_else(|| ID_DOCUMENT.into()),
-                )?;
-                let selfie = o.get("selfie");
-                let has_selfie = !(selfie.is_undefined() || selfie.is_null());
-                let biometry = o.boolean("biometry")?.unwrap_or(has_selfie);
-                if has_selfie && !biometry {
-                    return Err(FlowError::invalid_input(
+        queued(&self.inner, async move {
+            let o = Options::new(
+                &options,
+                "run options",
+                &[
+                    "document",
+                    "documentName",
+                    "selfie",
+                    "routeId",
+                    "biometry",
+                    "onStep",
+                    "onProgress",
+                ],
+                false,
+            )?;
+            let document_value = o.get("document");
+            let pages = pages_of(&document_value, "run options.document")
+                .map_err(|e| e.at(Step::Document))?;
+            let document = DocumentName::parse(
+                &o.string("documentName")?
+                    .unwrap_or_else(|| ID_DOCUMENT.into()),
+            )?;
+            let selfie = o.get("selfie");
+            let has_selfie = !(selfie.is_undefined() || selfie.is_null());
+            let biometry = o.boolean("biometry")?.unwrap_or(has_selfie);
+            if has_selfie && !biometry {
+                return Err(FlowError::invalid_input(
                     "A selfie needs biometry: leave run options.biometry out or set it to true.",
                 )
                 .at(Step::Consent));
-                }
-                let route_id =
-                    o.integer("routeId", 0, crate::core::info::MAX_SAFE_INTEGER as u64)?;
-                let on_step = o.function("onStep")?;
-                let on_progress = o.function("onProgress")?;
-                if inner.state.borrow().finalized {
-                    return Ok(JsValue::UNDEFINED); // a second run() after success: nothing left to do
-                }
-                let step = |s: Step, status: &'static str| step_event(on_step.as_ref(), s, status);
+            }
+            let route_id = o.integer("routeId", 0, crate::core::info::MAX_SAFE_INTEGER as u64)?;
+            let on_step = o.function("onStep")?;
+            let on_progress = o.function("onProgress")?;
+            if inner.state.borrow().finalized {
+                return Ok(JsValue::UNDEFINED); // a second run() after success: nothing left to do
+            }
+            let step = |s: Step, status: &'static str| step_event(on_step.as_ref(), s, status);
 
-                step(Step::Info, "start");
-                inner.ensure_info().await?;
-                step(Step::Info, "done");
-                step(Step::Route, "start");
-                inner.select_route(route_id).await?;
-                step(Step::Route, "done");
-                step(Step::Consent, "start");
-                inner.accept_terms(biometry).await?;
-                step(Step::Consent, "done");
-                // Check both uploads before sending either (a selfie the process does not take, too
-                // many pages…), so that a mistake costs no upload.
-                {
-                    let state = inner.state.borrow();
+            step(Step::Info, "start");
+            inner.ensure_info().await?;
+            step(Step::Info, "done");
+            step(Step::Route, "start");
+            inner.select_route(route_id).await?;
+            step(Step::Route, "done");
+            step(Step::Consent, "start");
+            inner.accept_terms(biometry).await?;
+            step(Step::Consent, "done");
+            // Check both uploads before sending either (a selfie the process does not take, too
+            // many pages…), so that a mistake costs no upload.
+            {
+                let state = inner.state.borrow();
+                state
+                    .plan_upload(&document, pages.len())
+                    .map_err(|e| e.at(Step::Document))?;
+                if has_selfie {
                     state
-                        .plan_upload(&document, pages.len())
-                        .map_err(|e| e.at(Step::Document))?;
-                    if has_selfie {
-                        state
-                            .plan_upload(&DocumentName::selfie(), 1)
-                            .map_err(|e| e.at(Step::Selfie))?;
-                        let listed = state.info.as_ref().map(|i| &i.documents);
-                        if listed.is_some_and(|d| {
-                            !d.is_empty()
-                                && !d.iter().any(|x| x.name == crate::core::endpoint::SELFIE)
-                        }) {
-                            return Err(FlowError::invalid_input(
+                        .plan_upload(&DocumentName::selfie(), 1)
+                        .map_err(|e| e.at(Step::Selfie))?;
+                    let listed = state.info.as_ref().map(|i| &i.documents);
+                    if listed.is_some_and(|d| {
+                        !d.is_empty() && !d.iter().any(|x| x.name == crate::core::endpoint::SELFIE)
+                    }) {
+                        return Err(FlowError::invalid_input(
                             "This process takes no selfie (enrollment_info lists no selfie_image_upload): leave run options.selfie out.",
                         )
                         .at(Step::Selfie));
-                        }
                     }
                 }
-                step(Step::Document, "start");
+            }
+            step(Step::Document, "start");
+            inner
+                .upload(document, pages, Step::Document, on_progress.clone())
+                .await?;
+            step(Step::Document, "done");
+            if has_selfie {
+                step(Step::Selfie, "start");
                 inner
-                    .upload(document, pages, Step::Document, on_progress.clone())
+                    .upload(
+                        DocumentName::selfie(),
+                        vec![selfie],
+                        Step::Selfie,
+                        on_progress,
+                    )
                     .await?;
-                step(Step::Document, "done");
-                if has_selfie {
-                    step(Step::Selfie, "start");
-                    inner
-                        .upload(
-                            DocumentName::selfie(),
-                            vec![selfie],
-                            Step::Selfie,
-                            on_progress,
-                        )
-                        .await?;
-                    step(Step::Selfie, "done");
-                }
-                step(Step::Finalize, "start");
-                inner.finalize().await?;
-                step(Step::Finalize, "done");
-                Ok(JsValue::UNDEFINED)
-            }),
-        )
+                step(Step::Selfie, "done");
+            }
+            step(Step::Finalize, "start");
+            inner.finalize().await?;
+            step(Step::Finalize, "done");
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// What has been done so far: `{ routeId, termsAccepted, biometry, documents, finalized }`.

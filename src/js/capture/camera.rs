@@ -157,7 +157,7 @@ impl Camera {
         options: Option<CameraOptionsArg>,
     ) -> Promise {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        promise(Box::pin(async move {
+        promise(async move {
             let video: HtmlVideoElement = video.dyn_into().map_err(|v| {
                 invalid(format!(
                     "Camera.open needs a <video> element; got {}.",
@@ -185,21 +185,21 @@ impl Camera {
             });
             inner.attach(&request).await?;
             Ok(Camera { inner }.into())
-        }))
+        })
     }
 
     /// The cameras: `[{ deviceId, label }]` (labels appear once the camera was allowed;
     /// infrared and depth cameras are left out).
     #[wasm_bindgen(unchecked_return_type = "Promise<CameraDevice[]>")]
     pub fn list() -> Promise {
-        promise(Box::pin(async move {
+        promise(async move {
             let devices = list_devices().await?;
             devices
                 .iter()
                 .map(plain_object)
                 .collect::<Result<Array, _>>()
                 .map(Into::into)
-        }))
+        })
     }
 
     /// Width of the camera's picture in pixels.
@@ -241,7 +241,7 @@ impl Camera {
     pub fn switch_to(&self, options: SwitchOptionsArg) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.into();
-        promise(Box::pin(async move {
+        promise(async move {
             let o = Options::new(
                 &options,
                 "switch options",
@@ -259,7 +259,7 @@ impl Camera {
             inner.attach(&request).await?;
             *inner.facing.borrow_mut() = request.facing;
             Ok(JsValue::UNDEFINED)
-        }))
+        })
     }
 
     /// Whether the camera has a torch that can be switched.
@@ -290,7 +290,7 @@ impl Camera {
             .borrow()
             .as_ref()
             .and_then(|s| video_tracks(s).into_iter().next());
-        promise(Box::pin(async move {
+        promise(async move {
             let track = track.filter(|_| available).ok_or_else(|| {
                 FlowError::new(ErrorCode::Unsupported, "This camera has no torch.")
                     .at(Step::Capture)
@@ -311,7 +311,7 @@ impl Camera {
                 .ok_or_else(no_torch)?;
             JsFuture::from(p).await.map_err(|_| no_torch())?;
             Ok(JsValue::UNDEFINED)
-        }))
+        })
     }
 
     /// Captures the current frame as a JPEG Blob: at the camera's full resolution, long edge
@@ -322,7 +322,7 @@ impl Camera {
     pub fn capture(&self, options: Option<CaptureOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        promise(Box::pin(async move {
+        promise(async move {
             let (max_edge, quality, o) =
                 encode_options(&options, "capture options", &["crop", "region"])?;
             let crop = o.boolean("crop")?.unwrap_or(false);
@@ -357,7 +357,7 @@ impl Camera {
                 signature,
             )
             .await
-        }))
+        })
     }
 
     /// Checks the current frame once: `{ ok, reasons, sharpness, glare, brightness, contrast,
@@ -423,7 +423,7 @@ impl Camera {
     pub fn auto_capture(&self, options: Option<AutoCaptureOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        promise(Box::pin(async move {
+        promise(async move {
             let (max_edge, quality, o) = encode_options(
                 &options,
                 "options",
@@ -532,7 +532,7 @@ impl Camera {
                 .at(Step::Capture)),
                 _ => Err(FlowError::out_of_order("The camera stopped before a good frame.").at(Step::Capture)),
             }
-        }))
+        })
     }
 
     /// Stops every track and quality loop (a little later on iOS, whose camera otherwise
@@ -543,13 +543,13 @@ impl Camera {
         for l in inner.loops.borrow_mut().drain(..) {
             l.stop();
         }
-        promise(Box::pin(async move {
+        promise(async move {
             if is_ios() {
                 sleep(300.0, None).await;
             }
             inner.stop_tracks();
             Ok(JsValue::UNDEFINED)
-        }))
+        })
     }
 }
 

@@ -228,7 +228,7 @@ pub fn crop_document(
     options: Option<CropOptionsArg>,
 ) -> Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    promise(Box::pin(async move {
+    promise(async move {
         let (max_edge, quality, o) = encode_options(&options, "crop options", &["kind", "margin"])?;
         let kind = match o.string("kind")? {
             None => GuideKind::IdCard,
@@ -296,7 +296,7 @@ pub fn crop_document(
             remember(&blob, &s);
         }
         Ok(blob)
-    }))
+    })
 }
 
 /// Size above which `prepareFile` re-encodes a JPEG/PNG even when its size in pixels is fine.
@@ -312,7 +312,7 @@ pub fn prepare_file(
     options: Option<PrepareOptionsArg>,
 ) -> Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    promise(Box::pin(async move {
+    promise(async move {
         let (max_edge, quality, _) = encode_options(&options, "options", &[])?;
         let photo = read_photo(file, "prepareFile").await?;
         match photo.format {
@@ -341,5 +341,5 @@ pub fn prepare_file(
                 }
             }
         }
-    }))
+    })
 }
