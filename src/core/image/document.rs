@@ -1576,18 +1576,19 @@ fn edge_at(
     // derivative over 4 px at j = 3..=11: (f(j+1) + f(j+2) − f(j−1) − f(j−2)) / 2, signed by
     // the polarity (with none, its size)
     let mut raw = [0.0f64; 9];
-    let mut gs = [0.0f64; 9];
-    for (k, (r, gk)) in raw.iter_mut().zip(gs.iter_mut()).enumerate() {
+    for (k, r) in raw.iter_mut().enumerate() {
         if let Some(&[m2, m1, _, p1, p2]) = prof.get(k + 1..k + 6) {
             *r = (p1 + p2 - m1 - m2) / 2.0;
         }
-        *gk = if polarity == 0.0 {
-            r.abs()
-        } else {
-            polarity * *r
-        };
     }
-    let g = |j: usize| gs.get(j - 3).copied().unwrap_or(0.0);
+    let raw_at = |j: usize| raw.get(j - 3).copied().unwrap_or(0.0);
+    let g = |j: usize| {
+        if polarity == 0.0 {
+            raw_at(j).abs()
+        } else {
+            polarity * raw_at(j)
+        }
+    };
     // the strongest at 4..=10 (the last of equals)
     let mut bj = 4;
     for j in 5..11 {
@@ -1596,7 +1597,6 @@ fn edge_at(
         }
     }
     let bg = g(bj);
-    let raw_at = |j: usize| raw.get(j - 3).copied().unwrap_or(0.0);
     let inside = prof.get(bj + 2..(bj + 6).min(prof.len())).map_or(0.0, mean);
     let outside = prof.get(bj.saturating_sub(5)..bj - 1).map_or(0.0, mean);
     let sign = if polarity == 0.0 {
