@@ -24,8 +24,10 @@ await new Promise((r) => server.on('listening', r));
 const page = await Page.open(driver, capabilities(engine));
 try {
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  // batches of 5 compilations (one script call each, under WebDriver's 120 s script timeout even
-  // with JSC_useOMGJIT=false, where a debug build's compilation and rounds take up to 15 s)
+  // batches of PER_BATCH compilations (one script call each, under WebDriver's 120 s script
+  // timeout even with JSC_useOMGJIT=false, where a debug build's compilation and rounds take up
+  // to 15 s)
+  const PER_BATCH = 5;
   const batch = (n) => page.evaluate(async ([n, mode, calls]) => {
     const bytes = await (await fetch('/repro.wasm')).arrayBuffer();
     const [w, h] = [641, 479];
@@ -92,8 +94,8 @@ try {
     return { expected, calls: n * calls, wrong: wrong.length, first: wrong.slice(0, 5) };
   }, [n, mode, Number(perCompile)]);
   const total = { calls: 0, wrong: 0, first: [] };
-  for (let done = 0; done < Number(compiles); done += 5) {
-    const r = await batch(Math.min(5, Number(compiles) - done));
+  for (let done = 0; done < Number(compiles); done += PER_BATCH) {
+    const r = await batch(Math.min(PER_BATCH, Number(compiles) - done));
     total.expected = r.expected;
     total.calls += r.calls;
     total.wrong += r.wrong;
