@@ -61,6 +61,15 @@ fn cards_in_the_guide_are_found_with_their_corners_and_nothing_else_is_accepted(
         found += t.hits;
         iou90 += t.iou90;
     }
+    let aligned: usize = ALIGNED
+        .iter()
+        .map(|(case, _)| tallies[&(true, case.to_string())].n)
+        .sum();
+    println!("aligned cards found: {found} of {aligned}");
+    assert!(
+        found as f64 >= 0.93 * aligned as f64,
+        "aligned cards found: {found} of {aligned}"
+    );
     let (median, p95) = median_p95(&errors);
     println!("corners: median {median:.2} px, p95 {p95:.2} px; IoU ≥ 0.9: {iou90} of {found}");
     assert!(median <= 1.0, "median corner error {median}");

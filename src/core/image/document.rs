@@ -9,7 +9,8 @@
 //!    is differentiated across the side (kernel −1 −1 0 1 1); the strongest local extrema become
 //!    candidates, signed so that + means "brighter on the inner side".
 //! 2. **Lines.** Candidates vote in a small Hough space per side (offset × ±20° of angle, one per
-//!    polarity); the best peaks are refitted by least squares on their candidates.
+//!    polarity); the best peaks are placed to a third of the angle step, then refitted by least
+//!    squares on their candidates.
 //! 3. **Quadrilateral.** Every combination of one line per side — or of three sides, the fourth
 //!    placed from the document's known aspect (a finger, or glare, can hide one side) — is
 //!    checked: convex, corners 90° ± 25°, the aspect within ± 15 %, the same polarity on every
@@ -175,10 +176,10 @@ struct SideLine {
     support: f32,
 }
 
-/// Lines kept per side: 4 of one sign, the best of either sign unless already there, and the
+/// Lines kept per side: 5 of one sign, the best of either sign unless already there, and the
 /// outer edge of a band along the strongest (`band_outer_edge`).
-const PEAKS: usize = 6;
-const SIGNED_PEAKS: usize = 4;
+const PEAKS: usize = 7;
+const SIGNED_PEAKS: usize = 5;
 const MIXED_PEAKS: usize = 1;
 /// Quadrilaterals given a quick look along their sides (of four sides, of three), and a full
 /// one.
