@@ -1318,39 +1318,62 @@ fn best_hypotheses(
     pools: [&mut [Option<Hypothesis>]; 2],
 ) {
     let [four, three] = pools;
-    let [top, right, bottom, left] = lines;
-    // index PEAKS stands for "this side missing"; at most one side may be
-    let pick = |set: &[Option<SideLine>; PEAKS], i: usize| -> Option<Option<SideLine>> {
-        if i == PEAKS {
-            Some(None)
-        } else {
-            set.get(i).copied().flatten().map(Some)
+    // each side's choices in order, None standing for "this side missing" (at most one side may
+    // be); a line under 0.3 support never makes a hypothesis
+    let mut options = [[None::<Option<SideLine>>; PEAKS + 1]; 4];
+    for (set, out) in lines.iter().zip(options.iter_mut()) {
+        let usable = set
+            .iter()
+            .flatten()
+            .filter(|s| s.support >= 0.3)
+            .map(|s| Some(*s));
+        for (slot, o) in out.iter_mut().zip(usable.chain(core::iter::once(None))) {
+            *slot = Some(o);
         }
+    }
+    // (a full pool takes only a hypothesis scoring more than its lowest)
+    let floor = |pool: &[Option<Hypothesis>]| {
+        pool.iter().fold(f64::INFINITY, |m, h| {
+            h.map_or(f64::NEG_INFINITY, |h| h.0).min(m)
+        })
     };
-    for it in 0..=PEAKS {
-        for ir in 0..=PEAKS {
-            for ib in 0..=PEAKS {
-                for il in 0..=PEAKS {
-                    let (Some(t), Some(r), Some(b), Some(l)) = (
-                        pick(top, it),
-                        pick(right, ir),
-                        pick(bottom, ib),
-                        pick(left, il),
-                    ) else {
+    let (mut floor_four, mut floor_three) = (floor(four), floor(three));
+    // sides missing, brighter and darker so far: more than one missing, or more than one of
+    // each sign, is no hypothesis
+    let tally = |c: &Option<SideLine>, (m, b, d): (u8, u8, u8)| match c {
+        None => (m + 1, b, d),
+        Some(s) if s.polarity > 0.0 => (m, b + 1, d),
+        Some(s) if s.polarity < 0.0 => (m, b, d + 1),
+        Some(_) => (m, b, d),
+    };
+    let viable = |(m, b, d): (u8, u8, u8)| m <= 1 && b.min(d) <= 1;
+    let [o_top, o_right, o_bottom, o_left] = &options;
+    for t in o_top.iter().flatten() {
+        let k1 = tally(t, (0, 0, 0));
+        for r in o_right.iter().flatten() {
+            let k2 = tally(r, k1);
+            if !viable(k2) {
+                continue;
+            }
+            for b in o_bottom.iter().flatten() {
+                let k3 = tally(b, k2);
+                if !viable(k3) {
+                    continue;
+                }
+                for l in o_left.iter().flatten() {
+                    let k4 = tally(l, k3);
+                    if !viable(k4) {
                         continue;
+                    }
+                    let chosen = [*t, *r, *b, *l];
+                    let (pool, f) = if k4.0 == 0 {
+                        (&mut *four, &mut floor_four)
+                    } else {
+                        (&mut *three, &mut floor_three)
                     };
-                    let chosen = [t, r, b, l];
-                    let pool = match chosen.iter().flatten().count() {
-                        4 => &mut *four,
-                        3 => &mut *three,
-                        _ => continue,
-                    };
-                    // (a full pool takes only a hypothesis scoring more than its lowest)
-                    let floor = pool.iter().fold(f64::INFINITY, |m, h| {
-                        h.map_or(f64::NEG_INFINITY, |h| h.0).min(m)
-                    });
-                    if let Some((score, quad)) = hypothesis(frame, chosen, aspect, guide, floor) {
+                    if let Some((score, quad)) = hypothesis(frame, chosen, aspect, guide, *f) {
                         keep_best(pool, (score, quad, chosen));
+                        *f = floor(pool);
                     }
                 }
             }
