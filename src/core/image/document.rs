@@ -1322,13 +1322,14 @@ fn best_hypotheses(
     // be); a line under 0.3 support never makes a hypothesis
     let mut options = [[None::<Option<SideLine>>; PEAKS + 1]; 4];
     for (set, out) in lines.iter().zip(options.iter_mut()) {
-        let usable = set
-            .iter()
-            .flatten()
-            .filter(|s| s.support >= 0.3)
-            .map(|s| Some(*s));
-        for (slot, o) in out.iter_mut().zip(usable.chain(core::iter::once(None))) {
-            *slot = Some(o);
+        let mut slots = out.iter_mut();
+        for c in set.iter().flatten().filter(|s| s.support >= 0.3) {
+            if let Some(slot) = slots.next() {
+                *slot = Some(Some(*c));
+            }
+        }
+        if let Some(slot) = slots.next() {
+            *slot = Some(None);
         }
     }
     // (a full pool takes only a hypothesis scoring more than its lowest)
@@ -1339,7 +1340,8 @@ fn best_hypotheses(
     };
     let (mut floor_four, mut floor_three) = (floor(four), floor(three));
     // sides missing, brighter and darker so far: more than one missing, or more than one of
-    // each sign, is no hypothesis
+    // each sign, is no hypothesis (the document is brighter, or darker, than what surrounds it
+    // on every side but at most one: a dark band along one edge of a card)
     let tally = |c: &Option<SideLine>, (m, b, d): (u8, u8, u8)| match c {
         None => (m + 1, b, d),
         Some(s) if s.polarity > 0.0 => (m, b + 1, d),
@@ -1371,7 +1373,7 @@ fn best_hypotheses(
                     } else {
                         (&mut *three, &mut floor_three)
                     };
-                    if let Some((score, quad)) = hypothesis(frame, chosen, aspect, guide, *f) {
+                    if let Some((score, quad)) = hypothesis(frame, chosen, k4, aspect, guide, *f) {
                         keep_best(pool, (score, quad, chosen));
                         *f = floor(pool);
                     }
@@ -1381,24 +1383,20 @@ fn best_hypotheses(
     }
 }
 
-/// The quad of these sides (one may be missing), with its score; None when implausible, or
-/// when it cannot score more than `floor` (known before its corners: its proportions' fit is
-/// at most 1).
+/// The quad of these sides (one may be missing; `signs`: how many are missing, brighter and
+/// darker inside, at most one of each sign against the others), with its score; None when
+/// implausible, or when it cannot score more than `floor` (known before its corners: its
+/// proportions' fit is at most 1).
 fn hypothesis(
     frame: &Frame<'_>,
     chosen: [Option<SideLine>; 4],
+    signs: (u8, u8, u8),
     aspect: f64,
     guide: &Guide,
     floor: f64,
 ) -> Option<(f64, Quad)> {
-    // the document is brighter (or darker) than what surrounds it on every side but at most
-    // one (a dark band along one edge of a card)
-    let brighter = chosen.iter().flatten().filter(|s| s.polarity > 0.0).count();
-    let darker = chosen.iter().flatten().filter(|s| s.polarity < 0.0).count();
-    if brighter.min(darker) > 1 || chosen.iter().flatten().any(|s| s.support < 0.3) {
-        return None;
-    }
-    let present = chosen.iter().flatten().count() as f64;
+    let (missing, brighter, darker) = signs;
+    let present = f64::from(4 - missing);
     let support: f64 = chosen.iter().flatten().map(|s| f64::from(s.support)).sum();
     // a missing side costs what an average side brings
     // a side darker than the others costs a little: it is more often print than the border
