@@ -1236,7 +1236,9 @@ fn fit_side(b: &Band, s: &mut DocumentScratch, polarity: i32, t: f32, c0: f32) -
         // sums[j]: the line through c0 + j − 2 (a whole shift moves every crossing alike)
         let mut sums = [0i32; 5];
         for (k, d) in s.derivative.chunks_exact(b.len).enumerate() {
-            let at = (c0 + t2 * (k as f32 - mid) * b.step as f32).round() as isize;
+            // (rounded by floor(x + 0.5): `round` is a library call in wasm, `floor` one
+            // instruction)
+            let at = (c0 + 0.5 + t2 * (k as f32 - mid) * b.step as f32).floor() as isize;
             for (j, sum) in (-2isize..).zip(sums.iter_mut()) {
                 if let Some(v) = usize::try_from(at + j).ok().and_then(|i| d.get(i)) {
                     *sum += signed(*v).clamp(0, i32::from(CLIP));
