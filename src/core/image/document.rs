@@ -9,12 +9,12 @@
 //!    is differentiated across the side (kernel −1 −1 0 1 1); the strongest local extrema become
 //!    candidates, signed so that + means "brighter on the inner side".
 //! 2. **Lines.** Candidates vote in a small Hough space per side (offset × ±20° of angle, one per
-//!    polarity); the best peaks are placed to a third of the angle step, then refitted by least
+//!    polarity); the best peaks are placed to a sixth of the angle step, then refitted by least
 //!    squares on their candidates.
 //! 3. **Quadrilateral.** Every combination of one line per side — or of three sides, the fourth
 //!    placed from the document's known aspect (a finger, or glare, can hide one side) — is
 //!    checked: convex, corners 90° ± 25°, the aspect within ± 15 %, the same polarity on every
-//!    side; the best supported wins.
+//!    side but at most one (a dark band along one edge); the best supported wins.
 //! 4. **Refinement and proof.** Each side is sampled along the quadrilateral (ends left out: ID-1
 //!    corners are rounded and fingers hold them); the edge is located to a tenth of a pixel and
 //!    the side refitted, twice. The document is *found* only if the sides are supported along
@@ -1398,7 +1398,7 @@ fn hypothesis(
     floor: f64,
 ) -> Option<(f64, Quad)> {
     let (missing, brighter, darker) = signs;
-    let present = f64::from(4 - missing);
+    let present = f64::from(4u8.saturating_sub(missing));
     let support: f64 = chosen.iter().flatten().map(|s| f64::from(s.support)).sum();
     // a missing side costs what an average side brings
     // a side darker than the others costs a little: it is more often print than the border
@@ -2259,6 +2259,15 @@ mod tests {
         (img, g, corners)
     }
 
+    /// The 640 × 360 frame of a scene.
+    fn scene_frame(img: &[u8]) -> Frame<'_> {
+        Frame {
+            grey: img,
+            width: 640,
+            height: 360,
+        }
+    }
+
     /// A saturated highlight over the middle of the right side, spilling over the desk.
     fn glare(img: &mut [u8], truth: &Quad) {
         let (ex, ey) = (
@@ -2361,11 +2370,7 @@ mod tests {
         for turn in [half_step, -half_step] {
             let deg = turn.atan().to_degrees();
             let (img, g, truth) = scene_on(deg, 0.95, true, 0.018, false, false);
-            let frame = Frame {
-                grey: &img,
-                width: 640,
-                height: 360,
-            };
+            let frame = scene_frame(&img);
             let mut s = DocumentScratch::default();
             let top = band(Side::Top, &g, 640, 360).unwrap();
             let lines = side_lines(&frame, &top, &mut s);
@@ -2396,11 +2401,7 @@ mod tests {
         // the photo's, can fill the band's places; BENCHMARKS.md §8.)
         for deg in [0.0, 3.0, -4.0] {
             let (img, g, truth) = scene_on(deg, 0.92, true, 0.0, true, false);
-            let frame = Frame {
-                grey: &img,
-                width: 640,
-                height: 360,
-            };
+            let frame = scene_frame(&img);
             let proof = full_proof(&frame, truth, &g, &mut DocumentScratch::default());
             assert!(
                 proof.step.iter().all(|st| (6.0..10.0).contains(st)),
@@ -2434,11 +2435,7 @@ mod tests {
         // located less exactly than the others)
         for deg in [0.0, 2.0, -3.0] {
             let (img, g, truth) = scene_on(deg, 0.92, true, 0.03, false, true);
-            let frame = Frame {
-                grey: &img,
-                width: 640,
-                height: 360,
-            };
+            let frame = scene_frame(&img);
             let mut s = DocumentScratch::default();
             let mut lines = [[None; PEAKS]; 4];
             for (side, slot) in SIDES.iter().zip(lines.iter_mut()) {
@@ -2572,11 +2569,7 @@ mod tests {
         // to try beyond it: the border (the header against the desk, of either sign along it)
         // is found by looking just outside
         let (img, g, truth) = header_under_perspective(45.0, 75.0, 0.045);
-        let frame = Frame {
-            grey: &img,
-            width: 640,
-            height: 360,
-        };
+        let frame = scene_frame(&img);
         let to_frame = Homography::from_points(&UNIT_SQUARE, &truth).unwrap();
         let inner = [
             to_frame.apply(Point::new(0.0, 0.045)).unwrap(),
