@@ -411,7 +411,7 @@ fn complete(
             quick: above(bar),
             full: bar,
         };
-        let four = proof_with(frame, &proof, missing, c, aspect, guide, need, s);
+        let four = proof_with(frame, &proof, &[(missing, c)], aspect, guide, need, s);
         if let Some(four) = four.filter(|f| f.score() > bar) {
             best = Some(four);
         }
@@ -457,7 +457,7 @@ fn near_placed(
         quick: f64::NEG_INFINITY,
         full: proof.score(),
     };
-    match proof_with(frame, &proof, missing, &c, aspect, guide, need, s) {
+    match proof_with(frame, &proof, &[(missing, &c)], aspect, guide, need, s) {
         Some(four)
             if four.support.get(missing).copied().flatten().unwrap_or(0.0) >= MIN_SIDE_SUPPORT
                 && four.score() > proof.score()
@@ -564,27 +564,28 @@ fn above(x: f64) -> f64 {
     f64::from_bits(x.abs().to_bits().saturating_add(1))
 }
 
-/// The proof with the line `c` (its polarity: 0 for either sign) in place of side `i`, when
-/// that makes a plausible quadrilateral and may score what `need.full` asks (the caller tests
-/// it); unless `need.quick` is −∞, a quick look along it must score that first (most
-/// candidate lines are print or background: the full proof is the costly part).
+/// The proof with the lines of `with` (side, line; a line's polarity 0 for either sign) in place
+/// of those sides, when that makes a plausible quadrilateral and may score what `need.full` asks
+/// (the caller tests it); unless `need.quick` is −∞, a quick look along it must score that first
+/// (most candidate lines are print or background: the full proof is the costly part).
 #[allow(clippy::too_many_arguments)]
 fn proof_with(
     frame: &Frame<'_>,
     proof: &Proof,
-    i: usize,
-    c: &SideLine,
+    with: &[(usize, &SideLine)],
     aspect: f64,
     guide: &Guide,
     need: Need,
     s: &mut DocumentScratch,
 ) -> Option<Proof> {
     let centre = centre(guide);
-    let quad = quad_from_sides(located_with(proof, i, c.line), aspect, centre)?;
+    let quad = quad_from_sides(located_with(proof, with), aspect, centre)?;
     plausible(frame, &quad, aspect, guide)?;
     let mut polarity = proof.polarity;
-    if let Some(p) = polarity.get_mut(i) {
-        *p = Some(f64::from(c.polarity));
+    for (i, c) in with {
+        if let Some(p) = polarity.get_mut(*i) {
+            *p = Some(f64::from(c.polarity));
+        }
     }
     let least = need.quick;
     if least > f64::NEG_INFINITY {
@@ -605,14 +606,14 @@ fn proof_with(
     refine(frame, quad, polarity, aspect, centre, s, need.full)
 }
 
-/// The proof's located sides as lines (None for one placed from the aspect), side `i` replaced
-/// by `line`.
-fn located_with(proof: &Proof, i: usize, line: Line) -> [Option<Line>; 4] {
+/// The proof's located sides as lines (None for one placed from the aspect), those of `with`
+/// replaced.
+fn located_with(proof: &Proof, with: &[(usize, &SideLine)]) -> [Option<Line>; 4] {
     let now = sides(&proof.quad);
     let mut out = [None; 4];
     for (j, (l, present)) in out.iter_mut().zip(proof.polarity.iter()).enumerate() {
-        *l = if j == i {
-            Some(line)
+        *l = if let Some((_, c)) = with.iter().find(|(i, _)| *i == j) {
+            Some(c.line)
         } else if present.is_some() {
             now.get(j)
                 .and_then(|(p, q)| Line::through(*p, q.x - p.x, q.y - p.y))
@@ -739,38 +740,29 @@ fn outer_pair(
     let Some(d_support) = proof.support.get(d).copied().flatten() else {
         return proof;
     };
-    let centre = centre(guide);
+    let outer_d = outer_lines(peaks, &proof.quad, &current);
     let mut best: Option<Proof> = None;
-    for cd in outer_lines(peaks, &proof.quad, &current)
-        .iter()
-        .flatten()
-        .filter(|c| f64::from(c.polarity) == majority)
-    {
-        for n in [(d + 1) % 4, (d + 3) % 4] {
-            let (Some(n_line), Some(n_peaks)) = (line_of(n), lines.get(n)) else {
-                continue;
-            };
-            for cn in outer_lines(n_peaks, &proof.quad, &n_line).iter().flatten() {
-                let mut located = located_with(&proof, d, cd.line);
-                if let Some(l) = located.get_mut(n) {
-                    *l = Some(cn.line);
-                }
-                let Some(quad) = quad_from_sides(located, aspect, centre) else {
-                    continue;
-                };
-                if plausible(frame, &quad, aspect, guide).is_none() {
-                    continue;
-                }
-                let mut polarity = proof.polarity;
-                for (i, c) in [(d, cd), (n, cn)] {
-                    if let Some(p) = polarity.get_mut(i) {
-                        *p = Some(f64::from(c.polarity));
-                    }
-                }
+    // (the best pair whatever the order they are tried in: each must beat the best so far)
+    for n in [(d + 1) % 4, (d + 3) % 4] {
+        let (Some(n_line), Some(n_peaks)) = (line_of(n), lines.get(n)) else {
+            continue;
+        };
+        let outer_n = outer_lines(n_peaks, &proof.quad, &n_line);
+        for cd in outer_d
+            .iter()
+            .flatten()
+            .filter(|c| f64::from(c.polarity) == majority)
+        {
+            for cn in outer_n.iter().flatten() {
                 let bar = best
                     .as_ref()
                     .map_or(PAIR_SHARE * proof.score(), Proof::score);
-                let Some(wider) = refine(frame, quad, polarity, aspect, centre, s, bar) else {
+                let need = Need {
+                    quick: f64::NEG_INFINITY,
+                    full: bar,
+                };
+                let with = [(d, cd), (n, cn)];
+                let Some(wider) = proof_with(frame, &proof, &with, aspect, guide, need, s) else {
                     continue;
                 };
                 let as_supported =
@@ -817,7 +809,7 @@ fn outer_side(
         quick: 0.8 * proof.score(),
         full: proof.score(),
     };
-    let wider = proof_with(frame, proof, i, c, aspect, guide, need, s)?;
+    let wider = proof_with(frame, proof, &[(i, c)], aspect, guide, need, s)?;
     // still out there once refitted (not back on the side it was to replace)
     let middle = |q: &Quad| {
         sides(q)
