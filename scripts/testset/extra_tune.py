@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """More frames to tune the document detector on, without looking at the holdout: 60 frames of
 each of six positive cases, drawn like the `tune` split (its six backgrounds) with seeds from
-700 000 (disjoint from every seed of documents.py). Not part of the test set: the tests and the
-benchmark never read it.
+700 000, and 20 of each of the nine aligned cases on the white table (which `tune` has only
+under pale cards, in `white_on_white`) with seeds from 800 000 — both disjoint from every seed
+of documents.py. Not part of the test set: the tests and the benchmark never read it.
 
 Usage: target/venv/bin/python scripts/testset/extra_tune.py OUT_DIR, then
 ID360_TESTSET=OUT_DIR cargo run --release --example accuracy (its `tune` tables)."""
@@ -17,6 +18,19 @@ import documents as d  # noqa: E402
 CASES = ("clean", "rotated", "tilted", "noise", "jpeg", "blur")
 PER_CASE = 60
 SEED = 700_000
+WHITE_CASES = ("clean", "rotated", "tilted", "far_edge", "blur", "noise", "jpeg", "thumb", "glare")
+WHITE_PER_CASE = 20
+WHITE_SEED = 800_000
+
+
+def white_frame(job):
+    """A frame of `tune`'s cases with the white table behind the card."""
+    pick = d.pick_background
+    d.pick_background = lambda rng, split, case: "white"
+    try:
+        return d.make_frame(job)
+    finally:
+        d.pick_background = pick
 
 
 def main():
@@ -29,6 +43,8 @@ def main():
     d.lfw_faces()
     cases = [(c, i) for c in CASES for i in range(PER_CASE)]
     todo = [(d.make_frame, (out, "tune", c, i, SEED + k)) for k, (c, i) in enumerate(cases)]
+    white = [(c, i) for c in WHITE_CASES for i in range(WHITE_PER_CASE)]
+    todo += [(white_frame, (out, "tune", c, i, WHITE_SEED + k)) for k, (c, i) in enumerate(white)]
     with get_context("fork").Pool(4) as pool:
         results = pool.map(d.run, todo, chunksize=4)
     manifest = {"frames": [e for _, e in results], "sequences": [], "photos": [],
