@@ -73,12 +73,15 @@ fn cards_in_the_guide_are_found_with_their_corners_and_nothing_else_is_accepted(
     let (median, p95) = median_p95(&errors);
     println!("corners: median {median:.2} px, p95 {p95:.2} px; IoU ≥ 0.9: {iou90} of {found}");
     assert!(median <= 1.0, "median corner error {median}");
+    // the goal; a side placed from the aspect by moving both corners the same length
+    // (not in perspective) made it 12.5 px
+    assert!(p95 <= 6.0, "p95 corner error {p95}");
     // the cards whose four corners are all within 6 px (at 640 px): an inner line (a dark band,
-    // the photo's edge) taken for a side, or a side placed from the aspect, is off by 10–30 px
+    // the photo's edge) taken for a side is off by 10–30 px
     let close = errors.iter().filter(|e| **e <= 6.0).count();
     println!("corners within 6 px: {close} of {found}");
     assert!(
-        close as f64 >= 0.91 * found as f64,
+        close as f64 >= 0.945 * found as f64,
         "corners within 6 px: {close} of {found}"
     );
     assert!(

@@ -28,7 +28,7 @@
 use super::framing::Guide;
 use super::geometry::{
     area, atan2, centroid, corner_angles, is_convex, max_corner_distance, sides, true_aspect,
-    Homography, Line, Point, Quad,
+    unseen_corners, Homography, Line, Point, Quad,
 };
 use serde::Serialize;
 use tsify::Tsify;
@@ -579,7 +579,7 @@ fn proof_with(
     s: &mut DocumentScratch,
 ) -> Option<Proof> {
     let centre = centre(guide);
-    let quad = quad_from_sides(located_with(proof, with), aspect, centre)?;
+    let quad = quad_from_sides(located_with(proof, with), aspect, centre, None)?;
     plausible(frame, &quad, aspect, guide)?;
     let mut polarity = proof.polarity;
     for (i, c) in with {
@@ -843,6 +843,13 @@ struct Frame<'a> {
 }
 
 impl Frame<'_> {
+    /// The camera's principal point (the frame's centre) and focal length (a guess: phones and
+    /// webcams have about the frame's long side), in pixels.
+    fn camera(&self) -> (Point, f64) {
+        let (w, h) = (self.width as f64, self.height as f64);
+        (Point::new(w / 2.0, h / 2.0), w.max(h))
+    }
+
     /// Bilinear sample at continuous coordinates (pixel centres at +0.5); None outside.
     #[inline(always)]
     fn sample(&self, x: f64, y: f64) -> Option<f64> {
@@ -1398,15 +1405,22 @@ fn hypothesis(
     if support * (present / 4.0) * dissent <= floor {
         return None;
     }
-    let quad = quad_from_sides(chosen.map(|s| s.map(|s| s.line)), aspect, centre(guide))?;
+    let lines = chosen.map(|s| s.map(|s| s.line));
+    let quad = quad_from_sides(lines, aspect, centre(guide), None)?;
     let fit = plausible(frame, &quad, aspect, guide)?;
     Some((support * (present / 4.0) * fit * dissent, quad))
 }
 
 /// Corners from four lines, or from three and the aspect: the two corners on the side
-/// opposite the missing one are moved along the adjacent sides, away from that side, by the
-/// length the aspect gives.
-fn quad_from_sides(lines: [Option<Line>; 4], aspect: f64, centre: Point) -> Option<Quad> {
+/// opposite the missing one are moved along the adjacent sides, away from that side — in
+/// perspective for `camera` (principal point, focal length: `unseen_corners`), else both by the
+/// length the aspect gives (also when the perspective is degenerate).
+fn quad_from_sides(
+    lines: [Option<Line>; 4],
+    aspect: f64,
+    centre: Point,
+    camera: Option<(Point, f64)>,
+) -> Option<Quad> {
     let [top, right, bottom, left] = lines;
     let corner = |a: Option<Line>, b: Option<Line>| a.and_then(|a| b.and_then(|b| a.intersect(&b)));
     let Some(missing) = lines.iter().position(Option::is_none) else {
@@ -1425,12 +1439,30 @@ fn quad_from_sides(lines: [Option<Line>; 4], aspect: f64, centre: Point) -> Opti
         _ => (right?, top?, bottom?),
     };
     let (p, q) = (side_p.intersect(&opposite)?, side_q.intersect(&opposite)?);
-    let length = match missing {
-        0 | 2 => p.distance(q) / aspect,
-        _ => p.distance(q) * aspect,
+    let ratio = match missing {
+        0 | 2 => 1.0 / aspect,
+        _ => aspect,
     };
-    let p2 = away(side_p, p, &opposite, centre, length);
-    let q2 = away(side_q, q, &opposite, centre, length);
+    let (p2, q2) = camera
+        .and_then(|(focus, focal)| {
+            unseen_corners(
+                &opposite,
+                (p, q),
+                &side_p,
+                &side_q,
+                ratio,
+                focus,
+                focal,
+                centre,
+            )
+        })
+        .unwrap_or_else(|| {
+            let length = p.distance(q) * ratio;
+            (
+                away(side_p, p, &opposite, centre, length),
+                away(side_q, q, &opposite, centre, length),
+            )
+        });
     Some(match missing {
         0 => [p2, q2, q, p],
         1 => [p, p2, q2, q],
@@ -1464,8 +1496,8 @@ fn centre(g: &Guide) -> Point {
 /// 1 when the quad's true proportions (corrected for perspective) are the document's, down to
 /// 0.05 at 8 % off.
 fn proportions(frame: &Frame<'_>, q: &Quad, aspect: f64) -> f64 {
-    let (w, h) = (frame.width as f64, frame.height as f64);
-    true_aspect(q, Point::new(w / 2.0, h / 2.0), w.max(h)).map_or(0.05, |seen| {
+    let (focus, focal) = frame.camera();
+    true_aspect(q, focus, focal).map_or(0.05, |seen| {
         (1.0 - (seen / aspect - 1.0).abs() / 0.08).max(0.05)
     })
 }
@@ -1478,8 +1510,8 @@ fn plausible(frame: &Frame<'_>, q: &Quad, aspect: f64, guide: &Guide) -> Option<
         .iter()
         .map(|a| (a - 90.0).abs())
         .fold(0.0, f64::max);
-    let (w, h) = (frame.width as f64, frame.height as f64);
-    let seen = true_aspect(q, Point::new(w / 2.0, h / 2.0), w.max(h))?;
+    let (focus, focal) = frame.camera();
+    let seen = true_aspect(q, focus, focal)?;
     let aspect_error = (seen / aspect - 1.0).abs();
     let coverage = area(q) / (guide.width * guide.height);
     let Point { x: cx, y: cy } = centroid(q);
@@ -1629,7 +1661,15 @@ fn refine_with(
             }
         }
     }
-    let quad = quad_from_sides(lines, aspect, centre)?;
+    // a side placed from the aspect: its corners in perspective, but the proportions judged on
+    // the sides moved the same length (in perspective they would fit by construction, and the
+    // fit would no longer tell three right sides from three that converge where they should not)
+    let plain = quad_from_sides(lines, aspect, centre, None)?;
+    let quad = if lines.iter().any(Option::is_none) {
+        quad_from_sides(lines, aspect, centre, Some(frame.camera())).unwrap_or(plain)
+    } else {
+        plain
+    };
     let mut polarity = new_polarity;
     for (p, s) in polarity.iter_mut().zip(support.iter()) {
         if s.is_none() {
@@ -1639,7 +1679,7 @@ fn refine_with(
     let mut proof = Proof {
         quad,
         beyond: 0.0,
-        fit: proportions(frame, &quad, aspect),
+        fit: proportions(frame, &plain, aspect),
         polarity,
         support,
         step,
@@ -1648,7 +1688,7 @@ fn refine_with(
     if proof.score() < need {
         return None;
     }
-    proof.beyond = continuation(frame, &quad, &proof.polarity, &proof.step, effort);
+    proof.beyond = continuation(frame, &plain, &proof.polarity, &proof.step, effort);
     Some(proof)
 }
 

@@ -382,14 +382,7 @@ pub fn true_aspect(q: &Quad, centre: Point, focal: f64) -> Option<f64> {
     let [tl, tr, br, bl] = *q;
     let h = |p: Point| [p.x, p.y, 1.0];
     let (m1, m2, m3, m4) = (h(tl), h(tr), h(bl), h(br));
-    let cross = |a: [f64; 3], b: [f64; 3]| {
-        [
-            a[1] * b[2] - a[2] * b[1],
-            a[2] * b[0] - a[0] * b[2],
-            a[0] * b[1] - a[1] * b[0],
-        ]
-    };
-    let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let (cross, dot) = (cross3, dot3);
     let k2 = dot(cross(m1, m4), m3) / dot(cross(m2, m4), m3);
     let k3 = dot(cross(m1, m4), m2) / dot(cross(m3, m4), m2);
     let n2 = [k2 * m2[0] - m1[0], k2 * m2[1] - m1[1], k2 * m2[2] - m1[2]];
@@ -430,6 +423,71 @@ pub fn true_aspect(q: &Quad, centre: Point, focal: f64) -> Option<f64> {
     };
     let a = (norm(n2) / norm(n3)).sqrt();
     (a.is_finite() && a > 0.0).then_some(a).or(Some(plain))
+}
+
+/// The corners of a rectangle's unseen side, from its three seen sides in perspective: the side
+/// opposite the unseen one (`opposite`, from corner `p` to corner `q`) and the sides through `p`
+/// and `q` (`side_p`, `side_q`), which are `ratio` times as long as `opposite` on the rectangle
+/// itself, seen by a camera with principal point `centre` and focal length `focal` (pixels).
+/// The sides through `p` and `q` meet at their vanishing point; the opposite side's vanishing
+/// point is the one on `opposite` whose direction in space is perpendicular to theirs; the plane's
+/// homography then has two columns of equal norm, which gives the unseen side's place. (Moving
+/// both corners the same length along their sides is right only when the rectangle faces the
+/// camera.) Returns the corners on `side_p` and on `side_q`, on the side of `opposite` where
+/// `towards` lies; None when degenerate.
+#[allow(clippy::too_many_arguments)]
+pub fn unseen_corners(
+    opposite: &Line,
+    (p, q): (Point, Point),
+    side_p: &Line,
+    side_q: &Line,
+    ratio: f64,
+    centre: Point,
+    focal: f64,
+    towards: Point,
+) -> Option<(Point, Point)> {
+    // in the camera's coordinates (origin at the principal point, unit focal length), where an
+    // image point's homogeneous vector is its direction in space
+    let at = |p: Point| [(p.x - centre.x) / focal, (p.y - centre.y) / focal, 1.0];
+    let line = |l: &Line| [l.a, l.b, (l.a * centre.x + l.b * centre.y - l.c) / focal];
+    let (p3, q3) = (at(p), at(q));
+    let v1 = cross3(line(side_p), line(side_q));
+    let along = [-opposite.b, opposite.a, 0.0];
+    let (u, w) = (dot3(v1, p3), dot3(v1, along));
+    let v2 = [
+        w * p3[0] - u * along[0],
+        w * p3[1] - u * along[1],
+        w * p3[2],
+    ];
+    // q = (t·v2 + p) / (t·v2.z + 1): t, by least squares along the side
+    let (gx, gy) = (v2[0] - v2[2] * q3[0], v2[1] - v2[2] * q3[1]);
+    let t = ((q3[0] - p3[0]) * gx + (q3[1] - p3[1]) * gy) / (gx * gx + gy * gy);
+    // on the side of `opposite` where `towards` is
+    let sign = dot3(line(opposite), v1) * opposite.distance(towards);
+    let b = ratio * t.abs() * (dot3(v2, v2) / dot3(v1, v1)).sqrt() * sign.signum();
+    let corner = |x: f64, y: f64, z: f64| {
+        (z > 1e-9).then(|| Point::new(centre.x + focal * x / z, centre.y + focal * y / z))
+    };
+    let p2 = corner(b * v1[0] + p3[0], b * v1[1] + p3[1], b * v1[2] + 1.0)?;
+    let q2 = corner(
+        t * v2[0] + b * v1[0] + p3[0],
+        t * v2[1] + b * v1[1] + p3[1],
+        t * v2[2] + b * v1[2] + 1.0,
+    )?;
+    let ok = t * v2[2] + 1.0 > 0.0 && p2.is_finite() && q2.is_finite() && sign != 0.0;
+    ok.then_some((p2, q2))
+}
+
+fn cross3(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+fn dot3(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 /// How to draw a flat, upright image of a document from its corners in a photo: the output size
@@ -788,6 +846,58 @@ mod tests {
         assert!((plain / (85.6 / 54.0) - 1.0).abs() > 0.05, "{plain}");
         let flat = quad([(0.0, 0.0), (0.0, 0.0), (1.0, 1.0), (1.0, 1.0)]);
         assert!(true_aspect(&flat, centre, 640.0).is_none());
+    }
+
+    #[test]
+    fn a_rectangle_s_unseen_side_is_placed_from_three_in_perspective() {
+        let centre = Point::new(320.0, 240.0);
+        let aspect = 85.6 / 54.0;
+        let line = |a: Point, b: Point| {
+            Line::through(a, b.x - a.x, b.y - a.y).unwrap_or_else(|| panic!("no line"))
+        };
+        let mut worst_plain: f64 = 0.0;
+        for (yaw, pitch) in [(0.0, 0.0), (25.0, 0.0), (0.0, 25.0), (18.0, -20.0)] {
+            let q = projected(85.6, 54.0, yaw, pitch, 640.0);
+            let mid = centroid(&q);
+            for missing in 0..4 {
+                // the side opposite the missing one, from p to q, and the corners beyond
+                let (i, j) = ((missing + 3) % 4, (missing + 2) % 4);
+                let (far_i, far_j) = (missing, (missing + 1) % 4);
+                let (pi, pj) = (q[i], q[j]);
+                let ratio = if missing % 2 == 0 {
+                    1.0 / aspect
+                } else {
+                    aspect
+                };
+                let (a, b) = unseen_corners(
+                    &line(pi, pj),
+                    (pi, pj),
+                    &line(pi, q[far_i]),
+                    &line(pj, q[far_j]),
+                    ratio,
+                    centre,
+                    640.0,
+                    mid,
+                )
+                .unwrap_or_else(|| panic!("{yaw} {pitch} {missing}: none"));
+                let off = a.distance(q[far_i]).max(b.distance(q[far_j]));
+                assert!(off < 1e-6, "{yaw} {pitch} side {missing}: {off} px off");
+                // the same length along both sides is off at a slant
+                let len = pi.distance(pj) * ratio;
+                let plain = |from: Point, to: Point| {
+                    let d = from.distance(to);
+                    Point::new(
+                        from.x + (to.x - from.x) * len / d,
+                        from.y + (to.y - from.y) * len / d,
+                    )
+                };
+                let plain_off = plain(pi, q[far_i])
+                    .distance(q[far_i])
+                    .max(plain(pj, q[far_j]).distance(q[far_j]));
+                worst_plain = worst_plain.max(plain_off);
+            }
+        }
+        assert!(worst_plain > 10.0, "{worst_plain}");
     }
 
     #[test]
