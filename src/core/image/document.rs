@@ -12,9 +12,10 @@
 //!    polarity); the best peaks are placed to a sixth of the angle step, then refitted by least
 //!    squares on their candidates.
 //! 3. **Quadrilateral.** Every combination of one line per side — or of three sides, the fourth
-//!    placed from the document's known aspect (a finger, or glare, can hide one side) — is
-//!    checked: convex, corners 90° ± 25°, the aspect within ± 15 %, the same polarity on every
-//!    side but at most one (a dark band along one edge); the best supported wins.
+//!    placed from the document's known aspect (a finger, or glare, can hide one side; once
+//!    refined, in perspective) — is checked: convex, corners 90° ± 25°, the aspect within
+//!    ± 15 %, the same polarity on every side but at most one (a dark band along one edge); the
+//!    best supported wins.
 //! 4. **Refinement and proof.** Each side is sampled along the quadrilateral (ends left out: ID-1
 //!    corners are rounded and fingers hold them); the edge is located to a tenth of a pixel and
 //!    the side refitted, twice. The document is *found* only if the sides are supported along

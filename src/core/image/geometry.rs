@@ -382,9 +382,8 @@ pub fn true_aspect(q: &Quad, centre: Point, focal: f64) -> Option<f64> {
     let [tl, tr, br, bl] = *q;
     let h = |p: Point| [p.x, p.y, 1.0];
     let (m1, m2, m3, m4) = (h(tl), h(tr), h(bl), h(br));
-    let (cross, dot) = (cross3, dot3);
-    let k2 = dot(cross(m1, m4), m3) / dot(cross(m2, m4), m3);
-    let k3 = dot(cross(m1, m4), m2) / dot(cross(m3, m4), m2);
+    let k2 = dot3(cross3(m1, m4), m3) / dot3(cross3(m2, m4), m3);
+    let k3 = dot3(cross3(m1, m4), m2) / dot3(cross3(m3, m4), m2);
     let n2 = [k2 * m2[0] - m1[0], k2 * m2[1] - m1[1], k2 * m2[2] - m1[2]];
     let n3 = [k3 * m3[0] - m1[0], k3 * m3[1] - m1[1], k3 * m3[2] - m1[2]];
     let plain = {
