@@ -1137,11 +1137,11 @@ def pick_background(rng, split, case):
 
 def make_frame(job):
     """Renders one single frame; returns its manifest entry."""
-    out, split, case, index, seed = job
+    out, split, case, index, seed, *chosen = job  # (a sixth item: the background, chosen)
     rng = np.random.default_rng(seed)
     w, h, kind = frame_setting(index)
     g = common.guide(kind, w, h)
-    bg = pick_background(rng, split, case)
+    bg = chosen[0] if chosen else pick_background(rng, split, case)
     positive = case in POSITIVE_CASES
     if positive:
         scene, corners, side, pose = positive_scene(rng, case, kind, w, h, g, bg)

@@ -23,16 +23,6 @@ WHITE_PER_CASE = 20
 WHITE_SEED = 800_000
 
 
-def white_frame(job):
-    """A frame of `tune`'s cases with the white table behind the card."""
-    pick = d.pick_background
-    d.pick_background = lambda rng, split, case: "white"
-    try:
-        return d.make_frame(job)
-    finally:
-        d.pick_background = pick
-
-
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: extra_tune.py OUT_DIR")
@@ -44,7 +34,8 @@ def main():
     cases = [(c, i) for c in CASES for i in range(PER_CASE)]
     todo = [(d.make_frame, (out, "tune", c, i, SEED + k)) for k, (c, i) in enumerate(cases)]
     white = [(c, i) for c in WHITE_CASES for i in range(WHITE_PER_CASE)]
-    todo += [(white_frame, (out, "tune", c, i, WHITE_SEED + k)) for k, (c, i) in enumerate(white)]
+    todo += [(d.make_frame, (out, "tune", c, i, WHITE_SEED + k, "white"))
+             for k, (c, i) in enumerate(white)]
     with get_context("fork").Pool(4) as pool:
         results = pool.map(d.run, todo, chunksize=4)
     manifest = {"frames": [e for _, e in results], "sequences": [], "photos": [],

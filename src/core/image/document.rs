@@ -1445,18 +1445,7 @@ fn quad_from_sides(
         _ => aspect,
     };
     let (p2, q2) = camera
-        .and_then(|(focus, focal)| {
-            unseen_corners(
-                &opposite,
-                (p, q),
-                &side_p,
-                &side_q,
-                ratio,
-                focus,
-                focal,
-                centre,
-            )
-        })
+        .and_then(|c| unseen_corners(&opposite, (p, q), &side_p, &side_q, ratio, c, centre))
         .unwrap_or_else(|| {
             let length = p.distance(q) * ratio;
             (

@@ -417,8 +417,8 @@ pub fn true_aspect(q: &Quad, centre: Point, focal: f64) -> Option<f64> {
     }
     // (A⁻¹ n)ᵀ (A⁻¹ n) with A = [[f, 0, u0], [0, f, v0], [0, 0, 1]]
     let norm = |n: [f64; 3]| {
-        let (x, y, z) = ((n[0] - u0 * n[2]) / f, (n[1] - v0 * n[2]) / f, n[2]);
-        x * x + y * y + z * z
+        let r = ray(n, (centre, f));
+        dot3(r, r)
     };
     let a = (norm(n2) / norm(n3)).sqrt();
     (a.is_finite() && a > 0.0).then_some(a).or(Some(plain))
@@ -427,27 +427,26 @@ pub fn true_aspect(q: &Quad, centre: Point, focal: f64) -> Option<f64> {
 /// The corners of a rectangle's unseen side, from its three seen sides in perspective: the side
 /// opposite the unseen one (`opposite`, from corner `p` to corner `q`) and the sides through `p`
 /// and `q` (`side_p`, `side_q`), which are `ratio` times as long as `opposite` on the rectangle
-/// itself, seen by a camera with principal point `centre` and focal length `focal` (pixels).
+/// itself, seen by `camera` (principal point, focal length; pixels).
 /// The sides through `p` and `q` meet at their vanishing point; the opposite side's vanishing
 /// point is the one on `opposite` whose direction in space is perpendicular to theirs; the plane's
 /// homography then has two columns of equal norm, which gives the unseen side's place. (Moving
 /// both corners the same length along their sides is right only when the rectangle faces the
 /// camera.) Returns the corners on `side_p` and on `side_q`, on the side of `opposite` where
 /// `towards` lies; None when degenerate.
-#[allow(clippy::too_many_arguments)]
 pub fn unseen_corners(
     opposite: &Line,
     (p, q): (Point, Point),
     side_p: &Line,
     side_q: &Line,
     ratio: f64,
-    centre: Point,
-    focal: f64,
+    camera: (Point, f64),
     towards: Point,
 ) -> Option<(Point, Point)> {
     // in the camera's coordinates (origin at the principal point, unit focal length), where an
     // image point's homogeneous vector is its direction in space
-    let at = |p: Point| [(p.x - centre.x) / focal, (p.y - centre.y) / focal, 1.0];
+    let (centre, focal) = camera;
+    let at = |p: Point| ray([p.x, p.y, 1.0], camera);
     let line = |l: &Line| [l.a, l.b, (l.a * centre.x + l.b * centre.y - l.c) / focal];
     let (p3, q3) = (at(p), at(q));
     let v1 = cross3(line(side_p), line(side_q));
@@ -475,6 +474,16 @@ pub fn unseen_corners(
     )?;
     let ok = t * v2[2] + 1.0 > 0.0 && p2.is_finite() && q2.is_finite() && sign != 0.0;
     ok.then_some((p2, q2))
+}
+
+/// A⁻¹ v for the homogeneous image point `v`, A the matrix of `camera` (principal point, focal
+/// length): its direction in the camera's space.
+fn ray(v: [f64; 3], (centre, focal): (Point, f64)) -> [f64; 3] {
+    [
+        (v[0] - centre.x * v[2]) / focal,
+        (v[1] - centre.y * v[2]) / focal,
+        v[2],
+    ]
 }
 
 fn cross3(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
@@ -874,8 +883,7 @@ mod tests {
                     &line(pi, q[far_i]),
                     &line(pj, q[far_j]),
                     ratio,
-                    centre,
-                    640.0,
+                    (centre, 640.0),
                     mid,
                 )
                 .unwrap_or_else(|| panic!("{yaw} {pitch} {missing}: none"));
