@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 [ "${SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh >/dev/null
 
-BUDGET_GZ=133000  # the goal is 100 000 B (see README, The npm package): missed; 132 312 B on 2 December 2026 (fifth session: +749 B for the perspective placement of a side seen by no line, which brought the corners p95 from 12.5 to 4.45 px, BENCHMARKS §6); this catches further growth
+BUDGET_GZ=134000  # the goal is 100 000 B (see README, The npm package): missed; 133 701 B on 2 December 2026 (sixth session: +1.4 KB for the bands' outermost lines and the corners a proof must reach, BENCHMARKS §6, §8); this catches further growth
 OUT=target/npm/id360-flow
 BUILD=target/pkg-build
 VERSION=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)

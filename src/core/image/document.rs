@@ -186,6 +186,9 @@ const MIXED_PEAKS: usize = 1;
 /// one.
 const FOUR_SIDED: usize = 6;
 const THREE_SIDED: usize = 6;
+/// Hypotheses of each band's outermost line (`best_hypotheses`): of three with each side missing
+/// in turn, and of four.
+const OUTERMOST: usize = 5;
 const FULL_PROOFS: usize = 2;
 /// Projection angles: tan from −0.36 to 0.36 (±20°), 4° apart (the fit that follows finds the
 /// exact angle).
@@ -327,8 +330,15 @@ fn search(
     // the best few distinct hypotheses by their lines' support…
     let mut four: [Option<Hypothesis>; FOUR_SIDED] = [None; FOUR_SIDED];
     let mut three: [Option<Hypothesis>; THREE_SIDED] = [None; THREE_SIDED];
-    best_hypotheses(frame, &lines, aspect, guide, [&mut four, &mut three]);
-    let best = four.iter().chain(three.iter());
+    let mut outer: [Option<Hypothesis>; OUTERMOST] = [None; OUTERMOST];
+    best_hypotheses(
+        frame,
+        &lines,
+        aspect,
+        guide,
+        [&mut four, &mut three, &mut outer],
+    );
+    let best = four.iter().chain(three.iter()).chain(outer.iter());
     // …then a quick look along each, and a full one for the best few; the best proof, refined
     // once more
     let centre = centre(guide);
@@ -1311,15 +1321,16 @@ fn fit_side(b: &Band, s: &mut DocumentScratch, polarity: i32, t: f32, c0: f32) -
 /// Fills `pools` with the best few distinct hypotheses (`keep_best`) among the plausible
 /// quadrilaterals made of one line per side: of four sides, and of three with one placed from
 /// the aspect (a side hidden by glare or a finger costs a three-sided one a quarter of its
-/// score: they compete among themselves first).
+/// score: they compete among themselves first); and, whatever they score, with those of the
+/// bands' outermost lines (`outermost_lines`), one per missing side (the last: none missing).
 fn best_hypotheses(
     frame: &Frame<'_>,
     lines: &[[Option<SideLine>; PEAKS]; 4],
     aspect: f64,
     guide: &Guide,
-    pools: [&mut [Option<Hypothesis>]; 2],
+    pools: [&mut [Option<Hypothesis>]; 3],
 ) {
-    let [four, three] = pools;
+    let [four, three, outermost] = pools;
     // each side's choices in order, None standing for "this side missing" (at most one side may
     // be); a line under 0.3 support never makes a hypothesis
     let mut options = [[None::<Option<SideLine>>; PEAKS + 1]; 4];
@@ -1383,6 +1394,57 @@ fn best_hypotheses(
             }
         }
     }
+    let outer = outermost_lines(lines, centre(guide));
+    for (missing, slot) in outermost.iter_mut().enumerate() {
+        let mut chosen = outer;
+        if let Some(side) = chosen.get_mut(missing) {
+            *side = None;
+        }
+        let signs = chosen.iter().fold((0, 0, 0), |k, c| tally(c, k));
+        if !viable(signs) {
+            continue;
+        }
+        let Some((score, quad)) =
+            hypothesis(frame, chosen, signs, aspect, guide, f64::NEG_INFINITY)
+        else {
+            continue;
+        };
+        let known = four
+            .iter()
+            .chain(three.iter())
+            .flatten()
+            .any(|(_, q, _)| max_corner_distance(q, &quad) <= 3.0);
+        if !known {
+            *slot = Some((score, quad, chosen));
+        }
+    }
+}
+
+/// Least support of a band's line for `outermost_lines`.
+const OUTERMOST_SUPPORT: f32 = 0.5;
+/// Lines this close (px) to a band's outermost are the same edge: its shadow, its rounded rim.
+const OUTERMOST_CLUSTER: f64 = 6.0;
+
+/// Each band's outermost line supported along half the band (the best supported of those within
+/// `OUTERMOST_CLUSTER` of it). A pale card on a pale desk has faint borders and strong print
+/// inside (its photo, a header's inner edge, the MRZ): the hypotheses of the best-supported
+/// lines are then the print's, and the card's own (three sides and one placed from the aspect,
+/// under a perspective that costs their proportions a few per cent) is not among them.
+fn outermost_lines(lines: &[[Option<SideLine>; PEAKS]; 4], centre: Point) -> [Option<SideLine>; 4] {
+    lines.map(|set| {
+        let good = || {
+            set.iter()
+                .flatten()
+                .filter(|s| s.support >= OUTERMOST_SUPPORT)
+        };
+        let far = good()
+            .map(|s| s.line.distance(centre).abs())
+            .fold(0.0, f64::max);
+        good()
+            .filter(|s| s.line.distance(centre).abs() >= far - OUTERMOST_CLUSTER)
+            .max_by(|a, b| a.support.total_cmp(&b.support))
+            .copied()
+    })
 }
 
 /// The quad of these sides (one may be missing; `signs`: how many are missing, brighter and
@@ -1523,6 +1585,8 @@ struct Proof {
     support: [Option<f64>; 4],
     /// Per side: mean step (inside − outside, times polarity), grey levels.
     step: [f64; 4],
+    /// Per side: its support near its start and its end (`SideEvidence::ends`).
+    ends: [[f64; 2]; 4],
     /// How printed the inside is (`print_inside`), measured for the winner only.
     print: f64,
     /// How much the sides go on past the corners (`continuation`).
@@ -1610,6 +1674,7 @@ fn refine_with(
 ) -> Option<Proof> {
     let mut support = [None; 4];
     let mut step = [0.0; 4];
+    let mut ends = [[0.0; 2]; 4];
     let mut lines = [None; 4];
     let mut new_polarity = polarity;
     for (i, ((p, q), pol)) in sides(&quad).iter().zip(polarity.iter()).enumerate() {
@@ -1630,12 +1695,16 @@ fn refine_with(
         if let Some(slot) = new_polarity.get_mut(i) {
             *slot = Some(pol);
         }
-        if let (Some(l), Some(sp), Some(stp)) =
-            (lines.get_mut(i), support.get_mut(i), step.get_mut(i))
-        {
+        if let (Some(l), Some(sp), Some(stp), Some(en)) = (
+            lines.get_mut(i),
+            support.get_mut(i),
+            step.get_mut(i),
+            ends.get_mut(i),
+        ) {
             *l = e.line;
             *sp = Some(e.support);
             *stp = e.step;
+            *en = e.ends;
         }
     }
     let weakest = support
@@ -1673,6 +1742,7 @@ fn refine_with(
         polarity,
         support,
         step,
+        ends,
         print: 0.0,
     };
     if proof.score() < need {
@@ -1691,6 +1761,9 @@ struct SideEvidence {
     support: f64,
     /// Median step (inside − outside, 2–5 px away, times the polarity) at those edges.
     step: f64,
+    /// The same share as `support` over the quarter of the samples nearest each end (start,
+    /// end): whether the edge reaches the corners.
+    ends: [f64; 2],
 }
 
 /// A side's frame of reference: from `p`, along the unit `u` towards the next corner, across
@@ -1814,6 +1887,7 @@ fn edge_along(
     let samples = ((len * 0.84 / 4.0) as usize).clamp(8.min(most), most);
     s.points.clear();
     s.steps.clear();
+    let quarter = samples.div_ceil(4);
     for k in 0..samples {
         let t = len * (0.08 + 0.84 * (k as f64 + 0.5) / samples as f64);
         if let Some((o, step)) = edge_at(frame, &axis, t, polarity, effort) {
@@ -1831,14 +1905,28 @@ fn edge_along(
     let Some(l) = line else {
         return Some(SideEvidence::default());
     };
-    // the inliers' steps, for their median
+    // the inliers' steps, for their median, and how many are near each end
     let mut n = 0usize;
+    let mut ends = [0.0; 2];
     for i in 0..s.points.len() {
         let inlier = s
             .points
             .get(i)
-            .is_some_and(|(x, y, _)| l.distance(Point::new(*x, *y)).abs() <= 1.5);
-        if inlier {
+            .filter(|(x, y, _)| l.distance(Point::new(*x, *y)).abs() <= 1.5);
+        if let Some((x, y, _)) = inlier {
+            // its sample, from how far along the side it lies
+            let t = (x - p.x) * axis.u.0 + (y - p.y) * axis.u.1;
+            let k = ((t / len - 0.08) / 0.84 * samples as f64) as usize;
+            let end = if k < quarter {
+                ends.first_mut()
+            } else if k >= samples.saturating_sub(quarter) {
+                ends.last_mut()
+            } else {
+                None
+            };
+            if let Some(e) = end {
+                *e += 1.0 / quarter as f64;
+            }
             s.steps.swap(n, i);
             n += 1;
         }
@@ -1849,6 +1937,7 @@ fn edge_along(
         line,
         support: n as f64 / samples as f64,
         step: s.steps.get(n / 2).copied().unwrap_or(0.0),
+        ends,
     })
 }
 
@@ -2053,6 +2142,27 @@ fn sides_proven(proof: &Proof) -> bool {
         && proof.beyond <= MAX_BEYOND
 }
 
+/// Least share of a side's samples near a corner with its edge for that corner to be seen.
+const CORNER_SUPPORT: f64 = 0.25;
+
+/// Whether no two neighbouring corners are unseen (a corner is seen when a located side's edge
+/// reaches it: `SideEvidence::ends`). A finger or glare hides one corner; a look-alike of other
+/// proportions (a sticky note in a passport's guide) leaves both corners of the side placed past
+/// its own end unseen: the sides beside it stop short of them.
+fn cornered(proof: &Proof) -> bool {
+    let reaches = |side: usize, end: usize| {
+        proof.support.get(side).is_some_and(Option::is_some)
+            && proof
+                .ends
+                .get(side)
+                .and_then(|e| e.get(end))
+                .is_some_and(|e| *e >= CORNER_SUPPORT)
+    };
+    // corner k: where side k − 1 ends and side k starts
+    let seen = |k: usize| reaches(k, 0) || reaches((k + 3) % 4, 1);
+    (0..4).all(|k| seen(k) || seen((k + 1) % 4))
+}
+
 fn judge(
     proof: Proof,
     guide: &Guide,
@@ -2060,7 +2170,7 @@ fn judge(
     height: usize,
     config: &DocumentConfig,
 ) -> DocumentReport {
-    let proven = sides_proven(&proof) && proof.print >= MIN_PRINT;
+    let proven = sides_proven(&proof) && proof.print >= MIN_PRINT && cornered(&proof);
     if !proven {
         return DocumentReport::absent();
     }
@@ -2632,6 +2742,89 @@ mod tests {
             assert!((offset - 3.0).abs() <= 1.0, "offset {offset}");
             assert!((5.0..=15.0).contains(&step), "step {step}");
         }
+    }
+
+    #[test]
+    fn sides_that_stop_short_of_two_neighbouring_corners_prove_no_document() {
+        // (support near each side's start and end; sides run TL→TR, TR→BR, BR→BL, BL→TL)
+        let proof = |support: [Option<f64>; 4], ends: [[f64; 2]; 4]| Proof {
+            quad: UNIT_SQUARE,
+            polarity: support.map(|s| s.map(|_| 1.0)),
+            support,
+            step: [40.0; 4],
+            ends,
+            print: 20.0,
+            beyond: 0.0,
+            fit: 1.0,
+        };
+        // a sticky note in a passport's guide: the left side placed past its end, the top and
+        // the bottom stopping short of it
+        let note = proof(
+            [Some(0.75), Some(1.0), Some(0.75), None],
+            [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0; 2]],
+        );
+        assert!(sides_proven(&note) && !cornered(&note));
+        // the same sides reaching the placed side's corners: a card whose left side is in glare
+        let card = proof(
+            [Some(0.75), Some(1.0), Some(0.75), None],
+            [[0.5, 1.0], [1.0, 1.0], [1.0, 0.25], [0.0; 2]],
+        );
+        assert!(cornered(&card));
+        // a thumb over the top-left corner: one corner unseen
+        let thumb = proof(
+            [Some(0.8); 4],
+            [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 0.0]],
+        );
+        assert!(cornered(&thumb));
+        // …and over the top-right one too: two neighbouring corners unseen
+        let two = proof(
+            [Some(0.8); 4],
+            [[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, 0.0]],
+        );
+        assert!(!cornered(&two));
+    }
+
+    #[test]
+    fn a_side_s_ends_tell_whether_its_edge_reaches_the_corners() {
+        // a note's top edge, from x = 100 to 300 at y = 60, measured along 100–560 and 100–300
+        let (w, h) = (640usize, 360usize);
+        let img: Vec<u8> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                if (100..300).contains(&x) && y >= 60 {
+                    200
+                } else {
+                    60
+                }
+            })
+            .collect();
+        let frame = Frame {
+            grey: &img,
+            width: w,
+            height: h,
+        };
+        let mut s = DocumentScratch::default();
+        let longer = edge_along(
+            &frame,
+            Point::new(100.0, 60.0),
+            Point::new(560.0, 60.0),
+            1.0,
+            Effort::Full,
+            &mut s,
+        )
+        .unwrap();
+        assert_eq!(longer.ends, [1.0, 0.0], "{longer:?}");
+        assert!(longer.support > 0.4 && longer.support < 0.5, "{longer:?}");
+        let part = edge_along(
+            &frame,
+            Point::new(100.0, 60.0),
+            Point::new(300.0, 60.0),
+            1.0,
+            Effort::Full,
+            &mut s,
+        )
+        .unwrap();
+        assert_eq!(part.ends, [1.0, 1.0], "{part:?}");
     }
 
     #[test]
