@@ -4,7 +4,8 @@ each of six positive cases, drawn like the `tune` split (its six backgrounds) wi
 700 000, and 20 of each of the nine aligned cases on the white table (which `tune` has only
 under pale cards, in `white_on_white`) with seeds from 800 000, and 80 of each negative case
 drawn like `tune`'s with seeds from 900 000 (a change that finds more cards must not accept more
-look-alikes) — all disjoint from every seed of documents.py. Not part of the test set: the tests and the benchmark never read it.
+look-alikes) — all disjoint from every seed of documents.py. Not part of the test set: the tests
+and the benchmark never read it.
 
 Usage: target/venv/bin/python scripts/testset/extra_tune.py OUT_DIR, then
 ID360_TESTSET=OUT_DIR cargo run --release --example accuracy (its `tune` tables)."""
