@@ -75,7 +75,7 @@ try {
             new Uint8Array(e.memory.buffer, at, fw * fh).set(g);
             let got;
             try { got = e.run(fw, fh); } catch (err) { got = String(err); } // a trap: counted, next compilation
-            if (!(Math.abs(got - x) <= 1e-3 * Math.max(1, Math.abs(x)))) wrong.push({ compile: k, call: r, size: `${fw}x${fh}`, got, expected: x });
+            if (!(Math.abs(got - x) <= 1e-3 * Math.max(1, Math.abs(x)))) wrong.push({ compile: k, call: r, size: `${fw}x${fh}`, got: String(got), expected: x });
             if (typeof got === 'string') break rounds;
           }
         }
@@ -88,7 +88,7 @@ try {
       }
       for (let r = 0; r < calls; r++) {
         const got = e.run(w, h);
-        if (!(Math.abs(got - expected) <= 1e-3 * expected)) wrong.push({ compile: k, call: r, got });
+        if (!(Math.abs(got - expected) <= 1e-3 * expected)) wrong.push({ compile: k, call: r, got: String(got) });
       }
     }
     return { expected, calls: n * calls, wrong: wrong.length, first: wrong.slice(0, 5) };
