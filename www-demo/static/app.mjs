@@ -200,6 +200,10 @@ function drawQuad(report) {
   svg.classList.toggle('good', report.ok);
 }
 
+// A pale card on a white desk can stay unseen however it is held: after this long without a
+// document, the hint says what helps most (a dark, plain surface) instead of repeating itself.
+const STILL_MISSING_MS = 4000;
+
 function watchAndCapture(region) {
   stopWatching();
   $('shoot').hidden = false;
@@ -207,13 +211,17 @@ function watchAndCapture(region) {
   const document = region !== 'selfie';
   // the back must not be the front again: wait until the document in the guide has changed
   const previous = slots()[state.slot] === 'back' ? state.pages[0] : undefined;
+  let missingSince = null;
   state.camera.autoCapture({
     region, steadyFrames: 6, signal: state.abort.signal,
     crop: document, differentFrom: previous,
     onQuality: (r) => {
       drawQuad(r);
       $('guide').classList.toggle('good', r.ok);
-      $('hint').textContent = r.ok ? t('hint.good') : t(`hint.${r.reasons[0]}`);
+      const missing = !r.ok && r.reasons[0] === 'no_document';
+      missingSince = missing ? (missingSince ?? performance.now()) : null;
+      const still = missing && performance.now() - missingSince > STILL_MISSING_MS;
+      $('hint').textContent = r.ok ? t('hint.good') : t(`hint.${still ? 'no_document_still' : r.reasons[0]}`);
     },
   }).then(showPreview, (e) => { if (!(e instanceof Id360Error && e.code === 'aborted')) cameraFailed(e); });
 }
