@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
 
+# shellcheck source=scripts/wasm-release.sh
+. scripts/wasm-release.sh
 build() { # $1 = out dir, $2 = extra RUSTFLAGS, $3 = extra wasm-opt flags
   local target="target/bench-build-$(basename "$1")"
-  RUSTFLAGS="${2}" CARGO_TARGET_DIR="$target" cargo build -q --release --locked --target wasm32-unknown-unknown -p id360-flow
+  cargo_wasm "$target" "$2"
   wasm-bindgen --target web --out-dir "$1" "$target/wasm32-unknown-unknown/release/id360_flow.wasm"
   # shellcheck disable=SC2086
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types $3 \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what a fresh Debian machine lacks to build and test id360-flow.
 # Every step checks first and skips what is already there (see ../shared/TOOLCHAIN.md):
-#   - the wasm32-unknown-unknown target
+#   - the wasm32-unknown-unknown target, and rust-src: the npm package's wasm is built with its
+#     own copy of std whose panics abort at once (scripts/build-pkg.sh; README, Choices)
 #   - wasm-bindgen-cli at exactly the version pinned in Cargo.toml / Cargo.lock
 #   - wasm-pack
 #   - the three engines every browser test runs in (../shared/research/engines.md):
@@ -36,6 +37,11 @@ if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "wasm32 target: present"
 else
   log "wasm32 target: installing"; rustup target add wasm32-unknown-unknown
+fi
+if rustup component list --installed | grep -qx rust-src; then
+  log "rust-src: present"
+else
+  log "rust-src: installing"; rustup component add rust-src
 fi
 
 need_apt=()

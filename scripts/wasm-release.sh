@@ -1,0 +1,17 @@
+# Sourced by build-pkg.sh and bench.sh: the release wasm exactly as the npm package ships it.
+#
+# std is rebuilt with the crate (-Zbuild-std), its panics aborting at once with no message and
+# no source location: there is no panic in the library (clippy denies unwrap, expect, panic and
+# indexing), and a wasm panic is a trap either way, but the prebuilt std keeps its panic and
+# formatting paths. 4.8 KB gzipped less, the same speed (BENCHMARKS.md §6). These are unstable
+# options of the stable compiler, unlocked by RUSTC_BOOTSTRAP for this build only (README,
+# Choices that differ); rust-src comes from scripts/setup.sh.
+STD_FLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+
+# cargo_wasm TARGET_DIR EXTRA_RUSTFLAGS: target/…/wasm32-unknown-unknown/release/id360_flow.wasm
+cargo_wasm() {
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$2 $STD_FLAGS" CARGO_TARGET_DIR="$1" \
+    cargo build -q --release --locked --target wasm32-unknown-unknown -p id360-flow \
+      -Zbuild-std=std,panic_abort \
+    || { echo "building the wasm with its own std failed: is rust-src installed (bash scripts/setup.sh), and does this toolchain still take $STD_FLAGS?" >&2; return 1; }
+}
