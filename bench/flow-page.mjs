@@ -32,10 +32,10 @@ function rawXhr(url, key, body, onProgress) {
   });
 }
 
-async function uploads(wasm) {
+async function uploads(wasm, query = 'id_document.jpg?width=1200&height=756&pad_to=9000000', n = rounds) {
   const e = await enrollment(NO_SELFIE);
   const key = e.api_key;
-  const page = await sample('id_document.jpg?width=1200&height=756&pad_to=9000000');
+  const page = await sample(query);
   const flow = new Id360Flow({ apiKey: key, environment: { baseUrl: sandbox }, retries: 0 });
   await flow.selectRoute();
   await flow.acceptTerms();
@@ -49,11 +49,19 @@ async function uploads(wasm) {
     'library (fetch, no progress)': () => flow.uploadIdDocument([page.slice()]),
     'raw XMLHttpRequest': () => rawXhr(url, key, page.slice(), onProgress),
     'library (XHR, with progress)': () => flow.uploadIdDocument([page.slice()], { onProgress }),
+    // What the library does before sending a byte: read the page's first 16 bytes to check its
+    // format (JPEG, PNG, PDF, HEIC). Alone, and followed by the same raw fetch.
+    'format check alone': () => page.slice().slice(0, 16).arrayBuffer(),
+    'format check, then raw fetch': async () => {
+      const body = page.slice();
+      await body.slice(0, 16).arrayBuffer();
+      return rawFetch(url, key, body, 'POST', { 'content-type': 'image/jpeg' });
+    },
   };
   for (const f of Object.values(impl)) await f(); // warm-up
   const times = Object.fromEntries(Object.keys(impl).map((k) => [k, []]));
   const entries = Object.entries(impl);
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < n; r++) {
     // rotate the order every round, so no implementation always goes first
     for (let i = 0; i < entries.length; i++) {
       const [name, f] = entries[(i + r) % entries.length];
@@ -62,6 +70,7 @@ async function uploads(wasm) {
       times[name].push(performance.now() - t0);
     }
   }
+  if (n !== rounds) return { pageBytes: page.size, medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) };
   // memory: ten more 9 MB uploads through the library
   const memBefore = wasm.memory.buffer.byteLength;
   const heapBefore = performance.memory ? performance.memory.usedJSHeapSize : null;
@@ -127,7 +136,11 @@ async function main() {
   // ?only=uploads: the upload measurement alone (bench/run-engines.mjs, in every engine)
   const only = new URLSearchParams(location.search).get('only');
   const results = { uploads: await uploads(wasm) };
-  if (only !== 'uploads') Object.assign(results, { flows: await wholeFlows(), capture: await capture() });
+  if (only !== 'uploads') {
+    // The fixed cost of one upload, where a small page leaves little for the network to hide.
+    results.smallUploads = await uploads(wasm, 'id_document.jpg?width=120&height=76', 5 * rounds);
+    Object.assign(results, { flows: await wholeFlows(), capture: await capture() });
+  }
   window.__results = results;
   document.getElementById('out').textContent = JSON.stringify(results, null, 2);
 }

@@ -27,6 +27,11 @@ try {
   console.log(`   library without progress / raw fetch: ${ratio(u['library (fetch, no progress)'], u['raw fetch'])}   (target <= 1.02x)`);
   console.log(`   library with progress / raw XHR:      ${ratio(u['library (XHR, with progress)'], u['raw XMLHttpRequest'])}   (target <= 1.02x)`);
   console.log(`   raw XHR / raw fetch:                  ${ratio(u['raw XMLHttpRequest'], u['raw fetch'])}`);
+  console.log(`   library without progress / (format check, then raw fetch): ${ratio(u['library (fetch, no progress)'], u['format check, then raw fetch'])}`);
+  const su = r.smallUploads.medians;
+  console.log(`\n1b. The fixed cost of an upload: one ${(r.smallUploads.pageBytes / 1e3).toFixed(1)} KB page (median of ${5 * rounds} interleaved rounds)\n`);
+  for (const [k, v] of Object.entries(su)) console.log(`   ${k.padEnd(32)}${v.toFixed(2).padStart(8)} ms`);
+  console.log(`   library without progress - raw fetch: ${(su['library (fetch, no progress)'] - su['raw fetch']).toFixed(2)} ms, of which the format check's read: ${(su['format check, then raw fetch'] - su['raw fetch']).toFixed(2)} ms`);
   const m = r.uploads.memory;
   console.log(`\n2. Memory around ten more ${mb} MB uploads through the library`);
   console.log(`   wasm memory: ${m.wasmBefore} -> ${m.wasmAfter} bytes (${m.wasmAfter - m.wasmBefore >= 0 ? '+' : ''}${m.wasmAfter - m.wasmBefore})`);
