@@ -85,6 +85,46 @@ async function uploads(wasm, query = 'id_document.jpg?width=1200&height=756&pad_
   };
 }
 
+// One library upload of a small page, on a timeline: when the library slices the page's first
+// 16 bytes, starts and ends reading them, calls fetch, and when fetch and the call resolve
+// (ms from the call; fetch and Blob's methods are wrapped for the measurement, then restored).
+async function uploadTimeline(n) {
+  const e = await enrollment(NO_SELFIE);
+  const page = await sample('id_document.jpg?width=120&height=76');
+  const flow = new Id360Flow({ apiKey: e.api_key, environment: { baseUrl: sandbox }, retries: 0 });
+  await flow.selectRoute();
+  await flow.acceptTerms();
+  const at = {};
+  const { fetch: realFetch } = window;
+  const { slice, arrayBuffer } = Blob.prototype;
+  window.fetch = function (...args) {
+    at['fetch called'] = performance.now();
+    return realFetch.apply(this, args).then((r) => { at['fetch resolved'] = performance.now(); return r; });
+  };
+  Blob.prototype.slice = function (...args) {
+    if (args[1] === 16) at['first 16 bytes sliced'] = performance.now();
+    return slice.apply(this, args);
+  };
+  Blob.prototype.arrayBuffer = function () {
+    at['read started'] = performance.now();
+    return arrayBuffer.call(this).then((b) => { at['read ended'] = performance.now(); return b; });
+  };
+  const rows = {};
+  try {
+    for (let r = 0; r < n; r++) {
+      const body = page.slice();
+      const t0 = performance.now();
+      await flow.uploadIdDocument([body]);
+      at['call resolved'] = performance.now();
+      for (const [k, v] of Object.entries(at)) (rows[k] ||= []).push(v - t0);
+    }
+  } finally {
+    window.fetch = realFetch;
+    Object.assign(Blob.prototype, { slice, arrayBuffer });
+  }
+  return Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
+}
+
 async function wholeFlows() {
   const pages = [await sample('id_document.jpg?width=1000&height=630&pad_to=1000000'), await sample('id_document.jpg?width=1000&height=630&pad_to=1000000')];
   const selfie = await sample('selfie.jpg?pad_to=1000000');
@@ -139,6 +179,7 @@ async function main() {
   if (only !== 'uploads') {
     // The fixed cost of one upload, where a small page leaves little for the network to hide.
     results.smallUploads = await uploads(wasm, 'id_document.jpg?width=120&height=76', 5 * rounds);
+    results.timeline = await uploadTimeline(3 * rounds);
     Object.assign(results, { flows: await wholeFlows(), capture: await capture() });
   }
   window.__results = results;
