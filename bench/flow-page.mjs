@@ -32,7 +32,11 @@ function rawXhr(url, key, body, onProgress) {
   });
 }
 
-async function uploads(wasm, query = 'id_document.jpg?width=1200&height=756&pad_to=9000000', n = rounds) {
+// The four uploads and the format check, interleaved; `small` measures a small page's fixed cost
+// (no memory check after it).
+async function uploads(wasm, { small = false } = {}) {
+  const query = small ? 'id_document.jpg?width=120&height=76' : 'id_document.jpg?width=1200&height=756&pad_to=9000000';
+  const n = small ? 5 * rounds : rounds;
   const e = await enrollment(NO_SELFIE);
   const key = e.api_key;
   const page = await sample(query);
@@ -70,7 +74,7 @@ async function uploads(wasm, query = 'id_document.jpg?width=1200&height=756&pad_
       times[name].push(performance.now() - t0);
     }
   }
-  if (n !== rounds) return { pageBytes: page.size, medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) };
+  if (small) return { pageBytes: page.size, medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) };
   // memory: ten more 9 MB uploads through the library
   const memBefore = wasm.memory.buffer.byteLength;
   const heapBefore = performance.memory ? performance.memory.usedJSHeapSize : null;
@@ -94,7 +98,7 @@ async function uploadTimeline(n) {
   const flow = new Id360Flow({ apiKey: e.api_key, environment: { baseUrl: sandbox }, retries: 0 });
   await flow.selectRoute();
   await flow.acceptTerms();
-  const at = {};
+  let at = {};
   const { fetch: realFetch } = window;
   const { slice, arrayBuffer } = Blob.prototype;
   window.fetch = function (...args) {
@@ -113,6 +117,7 @@ async function uploadTimeline(n) {
   try {
     for (let r = 0; r < n; r++) {
       const body = page.slice();
+      at = {};
       const t0 = performance.now();
       await flow.uploadIdDocument([body]);
       at['call resolved'] = performance.now();
@@ -178,7 +183,7 @@ async function main() {
   const results = { uploads: await uploads(wasm) };
   if (only !== 'uploads') {
     // The fixed cost of one upload, where a small page leaves little for the network to hide.
-    results.smallUploads = await uploads(wasm, 'id_document.jpg?width=120&height=76', 5 * rounds);
+    results.smallUploads = await uploads(wasm, { small: true });
     results.timeline = await uploadTimeline(3 * rounds);
     Object.assign(results, { flows: await wholeFlows(), capture: await capture() });
   }

@@ -2,7 +2,7 @@
 # Installs, idempotently, what a fresh Debian machine lacks to build and test id360-flow.
 # Every step checks first and skips what is already there (see ../shared/TOOLCHAIN.md):
 #   - the wasm32-unknown-unknown target, and rust-src: the npm package's wasm is built with its
-#     own copy of std whose panics abort at once (scripts/build-pkg.sh; README, Choices)
+#     own copy of std whose panics abort at once (scripts/wasm-release.sh; README, Architecture)
 #   - wasm-bindgen-cli at exactly the version pinned in Cargo.toml / Cargo.lock
 #   - wasm-pack
 #   - the three engines every browser test runs in (../shared/research/engines.md):

@@ -1,12 +1,14 @@
 # Sourced by build-pkg.sh and bench.sh: the release wasm exactly as the npm package ships it.
 #
 # std is rebuilt with the crate (-Zbuild-std), its panics aborting at once with no message and
-# no source location: there is no panic in the library (clippy denies unwrap, expect, panic and
-# indexing), and a wasm panic is a trap either way, but the prebuilt std keeps its panic and
-# formatting paths. std's crates keep the opt-level 3 they are shipped with (at the crate's "z"
-# a new scene cost 4–19 % more): 5.2 KB gzipped less, detection no slower (BENCHMARKS.md §6). These
-# are unstable options of the stable compiler, unlocked by RUSTC_BOOTSTRAP for this build only
-# (README, Choices that differ); rust-src comes from scripts/setup.sh.
+# no source location: the library has no explicit panic (clippy denies unwrap, expect, panic and
+# indexing; a RefCell borrow or a dependency could still panic in principle), and a wasm panic
+# is a trap either way, but the prebuilt std keeps its panic and formatting paths. core, alloc,
+# std and compiler_builtins keep the opt-level 3 they are shipped with (at the crate's "z" a
+# new scene cost 4–19 % more): 5.2 KB gzipped less, detection no slower (BENCHMARKS.md §6).
+# These are unstable options of the stable compiler, unlocked by RUSTC_BOOTSTRAP for this build
+# only (README, Architecture: where the library differs from the design); rust-src comes from
+# scripts/setup.sh.
 STD_FLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 STD_OPT=()
 for crate in core alloc std compiler_builtins; do
