@@ -73,18 +73,21 @@ async function main() {
     const tracked = new lib.QualityAnalyzer({ region: 'id_card' });
     const selfieQuality = new lib.QualityAnalyzer({});
     const selfie = new lib.QualityAnalyzer({ region: 'selfie' });
-    return [{
-      'quality alone': (i) => { const f = at(frames, i); quality.analyzeGrey(f.data, f.width, f.height, 1280); },
-      'quality + document, new scene each frame': (i) => { const f = at(frames, i); document.analyzeGrey(f.data, f.width, f.height, 1280); },
-      'quality + document, the same card (tracked)': () => tracked.analyzeGrey(card.data, card.width, card.height, 1280),
-    }, {
-      'quality alone, 640 × 480': (i) => { const f = at(faceFrames, i); selfieQuality.analyzeGrey(f.data, f.width, f.height, 1280); },
-      'quality + face, 640 × 480': (i) => { const f = at(faceFrames, i); selfie.analyzeGrey(f.data, f.width, f.height, 1280); },
-    }];
+    return {
+      document: {
+        'quality alone': (i) => { const f = at(frames, i); quality.analyzeGrey(f.data, f.width, f.height, 1280); },
+        'quality + document, new scene each frame': (i) => { const f = at(frames, i); document.analyzeGrey(f.data, f.width, f.height, 1280); },
+        'quality + document, the same card (tracked)': () => tracked.analyzeGrey(card.data, card.width, card.height, 1280),
+      },
+      face: {
+        'quality alone, 640 × 480': (i) => { const f = at(faceFrames, i); selfieQuality.analyzeGrey(f.data, f.width, f.height, 1280); },
+        'quality + face, 640 × 480': (i) => { const f = at(faceFrames, i); selfie.analyzeGrey(f.data, f.width, f.height, 1280); },
+      },
+    };
   };
   const builds = { simd128: contenders(simd), scalar: contenders(scalar) };
   for (const build of Object.keys(builds)) results[build] = {};
-  for (const [group, perRound] of [[0, frames.length], [1, faceFrames.length]]) {
+  for (const [group, perRound] of [['document', frames.length], ['face', faceFrames.length]]) {
     const both = Object.fromEntries(Object.entries(builds).flatMap(([build, groups]) =>
       Object.entries(groups[group]).map(([row, f]) => [`${build}|${row}`, f])));
     for (const [key, ms] of Object.entries(race(both, 15, perRound))) {

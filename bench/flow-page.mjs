@@ -32,17 +32,24 @@ function rawXhr(url, key, body, onProgress) {
   });
 }
 
-// The four uploads and the format check, interleaved; `small` measures a small page's fixed cost
-// (no memory check after it).
-async function uploads(wasm, { small = false } = {}) {
-  const query = small ? 'id_document.jpg?width=120&height=76' : 'id_document.jpg?width=1200&height=756&pad_to=9000000';
-  const n = small ? 5 * rounds : rounds;
+const SMALL_PAGE = 'id_document.jpg?width=120&height=76';
+
+// A flow ready for its document (route chosen, terms accepted), its api_key and a page.
+async function readyToUpload(query) {
   const e = await enrollment(NO_SELFIE);
   const key = e.api_key;
   const page = await sample(query);
   const flow = new Id360Flow({ apiKey: key, environment: { baseUrl: sandbox }, retries: 0 });
   await flow.selectRoute();
   await flow.acceptTerms();
+  return { flow, key, page };
+}
+
+// The four uploads and the format check, interleaved; `small` measures a small page's fixed cost
+// (no memory check after it).
+async function uploads(wasm, { small = false } = {}) {
+  const n = small ? 5 * rounds : rounds;
+  const { flow, key, page } = await readyToUpload(small ? SMALL_PAGE : 'id_document.jpg?width=1200&height=756&pad_to=9000000');
   const url = `${flowBase}document/id_document_image/?total_pages=1&uploaded_page=0`;
   let progressEvents = 0;
   const onProgress = () => { progressEvents += 1; };
@@ -93,11 +100,7 @@ async function uploads(wasm, { small = false } = {}) {
 // 16 bytes, starts and ends reading them, calls fetch, and when fetch and the call resolve
 // (ms from the call; fetch and Blob's methods are wrapped for the measurement, then restored).
 async function uploadTimeline(n) {
-  const e = await enrollment(NO_SELFIE);
-  const page = await sample('id_document.jpg?width=120&height=76');
-  const flow = new Id360Flow({ apiKey: e.api_key, environment: { baseUrl: sandbox }, retries: 0 });
-  await flow.selectRoute();
-  await flow.acceptTerms();
+  const { flow, page } = await readyToUpload(SMALL_PAGE);
   let at = {};
   const { fetch: realFetch } = window;
   const { slice, arrayBuffer } = Blob.prototype;

@@ -7,19 +7,13 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
 
-# shellcheck source=scripts/wasm-release.sh
-. scripts/wasm-release.sh
-build() { # $1 = out dir, $2 = extra RUSTFLAGS, $3 = extra wasm-opt flags
-  local target="target/bench-build-$(basename "$1")"
-  cargo_wasm "$target" "$2"
-  wasm-bindgen --target web --out-dir "$1" "$target/wasm32-unknown-unknown/release/id360_flow.wasm"
-  # shellcheck disable=SC2086
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types $3 \
-    "$1/id360_flow_bg.wasm" -o "$1/id360_flow_bg.wasm"
-}
-echo "building the scalar and simd128 builds..."
-build target/bench-pkg/scalar "" ""
-build target/bench-pkg/simd "-C target-feature=+simd128" "--enable-simd"
+# The builds measured are the package's own (scripts/build-pkg.sh, which also prints §6's sizes),
+# copied where the benchmark pages load them (so that another build can be put in their place).
+echo "building the npm package: the scalar and simd128 builds measured below (6. package size)..."
+SKIP_SETUP=1 bash scripts/build-pkg.sh
+rm -rf target/bench-pkg && mkdir -p target/bench-pkg
+cp -r target/pkg-build/out-scalar target/bench-pkg/scalar
+cp -r target/pkg-build/out-simd target/bench-pkg/simd
 
 node bench/run-quality.mjs
 
@@ -28,9 +22,6 @@ target/venv/bin/python scripts/testset/gen.py target/testset
 node bench/run-capture.mjs
 echo; echo "accuracy on the test set (native, the same core)..."
 cargo run -q --release --locked --example accuracy
-
-echo; echo "building the npm package (6. package size)..."
-SKIP_SETUP=1 bash scripts/build-pkg.sh
 
 cargo build -q --release --locked -p id360-sandbox
 PORT="${BENCH_SANDBOX_PORT:-8370}"

@@ -1,4 +1,4 @@
-# Sourced by build-pkg.sh and bench.sh: the release wasm exactly as the npm package ships it.
+# Sourced by build-pkg.sh: the release wasm the npm package ships (bench.sh measures those builds).
 #
 # std is rebuilt with the crate (-Zbuild-std), its panics aborting at once with no message and
 # no source location: the library has no explicit panic (clippy denies unwrap, expect, panic and
