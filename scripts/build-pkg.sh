@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 [ "${SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh >/dev/null
 
-BUDGET_GZ=129000  # the goal is 100 000 B (see README, The npm package): missed; 128 503 B on 3 December 2026 (std rebuilt with immediate-abort panics: −5.2 KB, BENCHMARKS §6); this catches further growth
+BUDGET_GZ=129000  # the goal is 100 000 B (see README, The npm package): missed; 128 701 B on 3 December 2026 (std rebuilt with immediate-abort panics: −5.2 KB, then +198 B for the crop, BENCHMARKS §6); this catches further growth
 OUT=target/npm/id360-flow
 BUILD=target/pkg-build
 VERSION=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)

@@ -284,6 +284,72 @@ async fn crop_document_turns_a_12_megapixel_photo_into_the_flat_document() {
 }
 
 #[wasm_bindgen_test]
+async fn a_crop_in_steep_perspective_has_no_seams_between_its_triangles() {
+    // One flat colour seen in strong perspective: the crop is drawn as a mesh of triangles, and
+    // wherever two of them failed to cover their shared edge the canvas's transparent black
+    // would show through as a dark line.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    canvas.set_width(1600);
+    canvas.set_height(1200);
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    ctx.set_fill_style_str("rgb(200, 120, 60)");
+    ctx.fill_rect(0.0, 0.0, 1600.0, 1200.0);
+    let corners = Array::new();
+    for (x, y) in [
+        (300.0, 200.0),
+        (1300.0, 330.0),
+        (1450.0, 1000.0),
+        (150.0, 1100.0),
+    ] {
+        let p = Object::new();
+        with(&p, "x", &JsValue::from(x));
+        with(&p, "y", &JsValue::from(y));
+        corners.push(&p);
+    }
+    let options = js_sys::JSON::parse(r#"{"kind":"id_card","margin":0}"#).unwrap();
+    let crop = ok(crop_document(
+        canvas.into(),
+        Some(corners.into()),
+        Some(options.unchecked_into()),
+    ))
+    .await;
+    let image = pixels(&crop, None).await;
+    let data = image.data();
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    assert!(w > 1000, "{w} × {h}");
+    let mut off = Vec::new();
+    for (i, px) in data.chunks_exact(4).enumerate() {
+        let d = [200, 120, 60]
+            .iter()
+            .zip(px)
+            .map(|(e, v)| (e - i32::from(*v)).abs())
+            .max()
+            .unwrap_or(0);
+        // the outermost pixel row and column may be partly covered (antialiased edges)
+        let (x, y) = (i % w, i / w);
+        if d > 12 && x > 0 && y > 0 && x + 1 < w && y + 1 < h {
+            off.push((x, y, d));
+        }
+    }
+    assert!(
+        off.is_empty(),
+        "{} pixels off the colour, first {:?}",
+        off.len(),
+        &off[..off.len().min(5)]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() {
     let m = manifest("documents").await;
     let photo = file(&format!("documents/{}", text(&get(&m, "photos.0"), "file"))).await;

@@ -137,20 +137,19 @@ pub fn draw(
     w: f64,
     h: f64,
 ) -> Result<(), FlowError> {
-    let draw: js_sys::Function = Reflect::get(ctx, &JsValue::from_str("drawImage"))
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .ok_or_else(|| unsupported("draw images"))?;
-    let args = js_sys::Array::of5(
-        source,
-        &JsValue::from(0),
-        &JsValue::from(0),
-        &JsValue::from(w),
-        &JsValue::from(h),
-    );
-    draw.apply(ctx, &args)
-        .map(|_| ())
-        .map_err(|_| unsupported("draw this image"))
+    super::media::call(
+        ctx,
+        "drawImage",
+        &[
+            source,
+            &JsValue::from(0),
+            &JsValue::from(0),
+            &JsValue::from(w),
+            &JsValue::from(h),
+        ],
+    )
+    .map(|_| ())
+    .ok_or_else(|| unsupported("draw this image"))
 }
 
 /// Decodes an image file with its EXIF orientation applied (`createImageBitmap`).

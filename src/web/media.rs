@@ -16,6 +16,14 @@ pub fn field(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `target.name(args…)` for a method web-sys does not bind for every argument type; None when
+/// it is missing or throws.
+pub fn call(target: &JsValue, name: &str, args: &[&JsValue]) -> Option<JsValue> {
+    let f: js_sys::Function = field(target, name).dyn_into().ok()?;
+    let args: Array = args.iter().copied().collect();
+    f.apply(target, &args).ok()
+}
+
 /// What the page asked for.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
