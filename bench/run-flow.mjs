@@ -30,8 +30,9 @@ try {
   console.log(`   library without progress / (format check, then raw fetch): ${ratio(u['library (fetch, no progress)'], u['format check, then raw fetch'])}`);
   const su = r.smallUploads.medians;
   console.log(`\n1b. The fixed cost of an upload: one ${(r.smallUploads.pageBytes / 1e3).toFixed(1)} KB page (median of ${5 * rounds} interleaved rounds)\n`);
-  for (const [k, v] of Object.entries(su)) console.log(`   ${k.padEnd(32)}${v.toFixed(2).padStart(8)} ms`);
+  for (const [k, v] of Object.entries(su)) console.log(`   ${k.padEnd(40)}${v.toFixed(2).padStart(8)} ms`);
   console.log(`   library without progress - raw fetch: ${(su['library (fetch, no progress)'] - su['raw fetch']).toFixed(2)} ms; (format check, then raw fetch) - raw fetch: ${(su['format check, then raw fetch'] - su['raw fetch']).toFixed(2)} ms`);
+  console.log(`   a Blob the library encoded (no format read): library - raw fetch: ${(su['library, a Blob it encoded'] - su['raw fetch, a Blob the library encoded']).toFixed(2)} ms`);
   console.log(`\n1c. One library upload of the same page on a timeline (ms from the call, median of ${3 * rounds})\n`);
   for (const [k, v] of Object.entries(r.timeline).sort((x, y) => x[1] - y[1])) console.log(`   ${k.padEnd(32)}${v.toFixed(2).padStart(8)} ms`);
   const m = r.uploads.memory;

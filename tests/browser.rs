@@ -480,6 +480,54 @@ async fn pages_are_checked_before_anything_is_sent() {
 }
 
 #[wasm_bindgen_test]
+async fn a_blob_the_library_encoded_is_sent_without_reading_its_first_bytes_again() {
+    // Count the Blob reads the format check makes (`slice`, then `arrayBuffer`).
+    let count = js_sys::Function::new_with_args(
+        "",
+        "const proto = Blob.prototype, slice = proto.slice; globalThis.__slices = 0; \
+         proto.slice = function (...a) { globalThis.__slices++; return slice.apply(this, a); }; \
+         return () => { proto.slice = slice; };",
+    );
+    let (id, _, f) = prepared(DEFAULT_PROCESS, "").await;
+    // a JPEG the library encoded: a crop of a drawn canvas
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    canvas.set_width(400);
+    canvas.set_height(300);
+    let corners = js_sys::JSON::parse(
+        r#"[{"x":20,"y":20},{"x":380,"y":20},{"x":380,"y":250},{"x":20,"y":250}]"#,
+    )
+    .unwrap();
+    let made: web_sys::Blob = ok(id360_flow::crop_document(
+        canvas.into(),
+        Some(corners),
+        None,
+    ))
+    .await
+    .unchecked_into();
+    let slices = || get(&js_sys::global(), "__slices").as_f64().unwrap();
+    let restore: js_sys::Function = count.call0(&JsValue::NULL).unwrap().unchecked_into();
+    let sent = async {
+        ok(f.upload_id_document(pages(&[&made]), None)).await;
+        let after_made = slices();
+        // a caller's Blob is read first, as ever
+        ok(f.upload_selfie(selfie().await.into(), None)).await;
+        (after_made, slices())
+    }
+    .await;
+    restore.call0(&JsValue::NULL).unwrap();
+    assert_eq!(sent, (0.0, 1.0));
+    assert_eq!(
+        num(&admin(id).await, "documents.id_document_image.total_pages"),
+        1.0
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_api_key_never_appears_in_errors() {
     let (_, key) = enrollment(DEFAULT_PROCESS).await;
     let f = flow(&key, r#"{"retries":0}"#);

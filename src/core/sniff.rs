@@ -56,9 +56,9 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     }
 }
 
-/// Checks one page from its size and first bytes. `label` names it in messages
-/// ("page 2 of the document").
-pub fn check_page(size: f64, head: &[u8], label: &str) -> Result<Format, FlowError> {
+/// Checks one page from its size and its format (`sniff` of its first bytes, or known because
+/// this library encoded it). `label` names it in messages ("page 2 of the document").
+pub fn check_page(size: f64, format: Option<Format>, label: &str) -> Result<Format, FlowError> {
     if !(size.is_finite() && size >= 1.0) {
         return Err(FlowError::invalid_input(format!(
             "{label} is empty (0 bytes): capture or choose the file again."
@@ -73,7 +73,7 @@ pub fn check_page(size: f64, head: &[u8], label: &str) -> Result<Format, FlowErr
             ),
         ));
     }
-    sniff(head).ok_or_else(|| {
+    format.ok_or_else(|| {
         FlowError::new(
             ErrorCode::UnsupportedFormat,
             format!("{label} is not a JPEG, PNG, PDF or HEIC file (judged by its content, not its name)."),
@@ -114,22 +114,22 @@ mod tests {
     #[test]
     fn sizes_from_one_byte_to_exactly_nine_and_a_half_megabytes_pass() {
         let jpeg = [0xFF, 0xD8, 0xFF, 0xE0];
-        assert_eq!(check_page(1.0, &jpeg, "p"), Ok(Format::Jpeg));
-        assert_eq!(check_page(9_500_000.0, &jpeg, "p"), Ok(Format::Jpeg));
+        assert_eq!(check_page(1.0, sniff(&jpeg), "p"), Ok(Format::Jpeg));
+        assert_eq!(check_page(9_500_000.0, sniff(&jpeg), "p"), Ok(Format::Jpeg));
         assert_eq!(
-            check_page(9_500_001.0, &jpeg, "p").map_err(|e| e.code),
+            check_page(9_500_001.0, sniff(&jpeg), "p").map_err(|e| e.code),
             Err(ErrorCode::PayloadTooLarge)
         );
         assert_eq!(
-            check_page(0.0, &jpeg, "p").map_err(|e| e.code),
+            check_page(0.0, sniff(&jpeg), "p").map_err(|e| e.code),
             Err(ErrorCode::InvalidInput)
         );
         assert_eq!(
-            check_page(f64::NAN, &jpeg, "p").map_err(|e| e.code),
+            check_page(f64::NAN, sniff(&jpeg), "p").map_err(|e| e.code),
             Err(ErrorCode::InvalidInput)
         );
         assert_eq!(
-            check_page(10.0, b"GIF89a", "p").map_err(|e| e.code),
+            check_page(10.0, sniff(b"GIF89a"), "p").map_err(|e| e.code),
             Err(ErrorCode::UnsupportedFormat)
         );
     }

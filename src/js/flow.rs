@@ -7,7 +7,7 @@ use crate::core::endpoint::{DocumentName, ID_DOCUMENT};
 use crate::core::events::{FlowSnapshot, StepEvent, UploadProgress};
 use crate::core::info::{EnrollmentInfo, RawDocument, RawRoute};
 use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Route, Step};
-use crate::web::blob::{heads, to_blob};
+use crate::web::blob::{formats, to_blob};
 use crate::web::convert::plain_object;
 use crate::web::http::{Call, Client};
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -218,11 +218,11 @@ impl Inner {
             .enumerate()
             .map(|(i, p)| to_blob(p, &label(i)).map_err(|e| e.at(step)))
             .collect::<Result<Vec<_>, _>>()?;
-        let firsts = heads(&blobs).await.map_err(|e| e.at(step))?;
+        let found = formats(&blobs).await.map_err(|e| e.at(step))?;
         let mut ready = Vec::with_capacity(blobs.len());
-        for (i, ((original, blob), first)) in pages.into_iter().zip(blobs).zip(firsts).enumerate() {
+        for (i, ((original, blob), format)) in pages.into_iter().zip(blobs).zip(found).enumerate() {
             let size = blob.size();
-            let format = check_page(size, &first, &label(i)).map_err(|e| e.at(step))?;
+            let format = check_page(size, format, &label(i)).map_err(|e| e.at(step))?;
             ready.push(ReadyPage {
                 original,
                 blob,

@@ -1,10 +1,13 @@
 //! Pages as Blobs: whatever the caller gives (Blob, File, ArrayBuffer, typed array) becomes a
 //! Blob handle that goes to the network untouched. Only the first 16 bytes ever enter wasm
-//! memory, to check the format.
+//! memory, to check the format — and not even those for a Blob this library had the browser
+//! encode (`capture`, `cropDocument`, `prepareFile`'s re-encodes): its format is known, and a
+//! Blob cannot change. Reading them costs about a millisecond per page in Chromium (BENCHMARKS
+//! §1), whatever the Blob's size.
 
-use crate::core::sniff::SNIFF_LEN;
-use crate::core::FlowError;
-use js_sys::{Array, ArrayBuffer, Uint8Array};
+use crate::core::sniff::{sniff, SNIFF_LEN};
+use crate::core::{FlowError, Format};
+use js_sys::{Array, ArrayBuffer, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
@@ -38,23 +41,75 @@ pub fn to_blob(value: &JsValue, label: &str) -> Result<Blob, FlowError> {
     )))
 }
 
-/// The first bytes of each Blob, read in parallel (one wait, not one per page).
-pub async fn heads(blobs: &[Blob]) -> Result<Vec<Vec<u8>>, FlowError> {
+thread_local! {
+    /// The Blobs the browser encoded for this library (`canvas.toBlob`), each with what the
+    /// library knows of it: `true`, or the signature of the document it shows (a Float32Array,
+    /// for `autoCapture({ differentFrom })`). An entry goes with its Blob.
+    static ENCODED: WeakMap = WeakMap::new();
+}
+
+/// Notes a Blob the browser encoded for this library.
+pub fn encoded(blob: &Blob) {
+    ENCODED.with(|m| {
+        m.set(blob, &JsValue::TRUE);
+    });
+}
+
+/// Keeps `value` with a Blob this library encoded (None for any other value).
+pub fn keep(blob: &JsValue, value: &JsValue) -> Option<()> {
+    let blob = blob.dyn_ref::<Blob>()?;
+    ENCODED.with(|m| m.has(blob).then(|| m.set(blob, value)).map(drop))
+}
+
+/// What [`keep`] kept with a Blob this library encoded (undefined for any other value).
+pub fn kept(blob: &JsValue) -> JsValue {
+    match blob.dyn_ref::<Blob>() {
+        Some(blob) => ENCODED.with(|m| m.get(blob)),
+        None => JsValue::UNDEFINED,
+    }
+}
+
+/// The formats a Blob this library encoded can have: the one asked for, or PNG where the
+/// browser could not write that.
+const ENCODINGS: [Format; 2] = [Format::Jpeg, Format::Png];
+
+/// For a Blob this library encoded, its format's place in `ENCODINGS`, from the type the browser
+/// gave it (a Blob's type cannot change).
+fn encoded_format(blob: &Blob) -> Option<usize> {
+    if !ENCODED.with(|m| m.has(blob)) {
+        return None;
+    }
+    let mime = super::media::field(blob, "type");
+    ENCODINGS.iter().position(|f| mime == f.mime())
+}
+
+/// The format of each Blob: known for those this library encoded, else sniffed from its first
+/// bytes (read in parallel: one wait, not one per page). None for a format ID360 does not take.
+pub async fn formats(blobs: &[Blob]) -> Result<Vec<Option<Format>>, FlowError> {
     let unreadable =
         || FlowError::invalid_input("A page could not be read (was the file removed?).");
     let end = i32::try_from(SNIFF_LEN).unwrap_or(16);
+    // each entry: the known format's place in ENCODINGS, or the read of the first bytes
     let reads = Array::new();
     for blob in blobs {
-        let slice = blob
-            .slice_with_i32_and_i32(0, end)
-            .map_err(|_| unreadable())?;
-        reads.push(&slice.array_buffer());
+        match encoded_format(blob) {
+            Some(i) => reads.push(&JsValue::from(i)),
+            None => reads.push(
+                &blob
+                    .slice_with_i32_and_i32(0, end)
+                    .map_err(|_| unreadable())?
+                    .array_buffer(),
+            ),
+        };
     }
-    let buffers = JsFuture::from(js_sys::Promise::all(&reads))
+    let done = JsFuture::from(js_sys::Promise::all(&reads))
         .await
         .map_err(|_| unreadable())?;
-    Ok(Array::from(&buffers)
+    Ok(Array::from(&done)
         .iter()
-        .map(|b| Uint8Array::new(&b).to_vec())
+        .map(|v| match v.as_f64() {
+            Some(i) => ENCODINGS.get(i as usize).copied(),
+            None => sniff(&Uint8Array::new(&v).to_vec()),
+        })
         .collect())
 }

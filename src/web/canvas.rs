@@ -69,8 +69,11 @@ pub async fn to_blob(c: &HtmlCanvasElement, mime: &str, quality: f64) -> Result<
         .await
         .map_err(|_| unsupported("encode images"))?;
     drop(callback);
-    blob.dyn_into::<Blob>()
-        .map_err(|_| unsupported("encode this image"))
+    let blob = blob
+        .dyn_into::<Blob>()
+        .map_err(|_| unsupported("encode this image"))?;
+    super::blob::encoded(&blob);
+    Ok(blob)
 }
 
 /// Draws `source` (video, image bitmap) scaled into a new canvas whose long side is at most
