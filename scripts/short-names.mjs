@@ -19,6 +19,8 @@ function fail(message) {
   process.exit(1);
 }
 
+const escape = (name) => name.replace(/\$/g, '\\$');
+
 // --- the wasm binary: its sections, and the names in its import and export sections ---
 
 function uleb(bytes, at) {
@@ -158,7 +160,7 @@ function rewriteGlue(glue) {
     out = out.replace(quoted, JSON.stringify(short));
   }
   for (const i of first.imports) {
-    const pattern = new RegExp(`(?<=[\\s{,])${i.name.replace(/\$/g, '\\$')}(?=\\s*:)`, 'g');
+    const pattern = new RegExp(`(?<=[\\s{,])${escape(i.name)}(?=\\s*:)`, 'g');
     const found = out.match(pattern)?.length ?? 0;
     if (found !== 1) fail(`import ${i.name} is a key ${found} times in the glue (expected 1)`);
     if (out.split(i.name).length !== 2) fail(`import ${i.name} appears elsewhere in the glue`);
@@ -201,15 +203,30 @@ function rewriteWasm(b) {
   return Buffer.concat(parts);
 }
 
+// The keys of the glue's import object, one function per line (`        name: function(…`).
+function importKeys(text) {
+  return [...text.matchAll(/^ {8}([A-Za-z_$][\w$]*): function\b/gm)].map((m) => m[1]).sort();
+}
+if (importKeys(first.glue).length !== first.imports.length) fail('the glue\'s import object is not laid out as expected (one `name: function` per line)');
+
 const glue = rewriteGlue(first.glue);
 const types = rewriteTypes(first.types);
+// No export reached by its old name some other way (`other.x`, `wasm["x"]`): apart from
+// `memory`, no old name may remain as a property name (it may as the glue's own JS function).
+for (const name of exports.keys()) {
+  if (name !== 'memory' && new RegExp(`(\\.|\\[["'\`])${escape(name)}\\b`).test(glue)) fail(`the glue still reaches export ${name} by its old name`);
+}
+// InitOutput lists exports (those the glue uses) by their new names only
+const declared = [...types.slice(types.indexOf('export interface InitOutput {')).split('\n}')[0].matchAll(/^\s+readonly ([\w$]+)/gm)].map((m) => m[1]).sort();
+const newNames = new Set(exports.values());
+if (declared.length === 0 || declared.some((n) => !newNames.has(n))) fail('InitOutput does not list the exports by their new names');
 for (const b of builds) {
   const wasm = rewriteWasm(b);
   // what was written reads back with the new names, everything else unchanged
   const again = sections(wasm);
   if (again.length !== b.list.length || again.some((s, i) => s.id !== b.list[i].id || (s.id !== 2 && s.id !== 7 && Buffer.compare(s.body, b.list[i].body) !== 0))) fail(`${b.dir}: rewriting changed more than the names`);
-  const names = readImports(again.find((s) => s.id === 2).body).map((i) => i.name);
-  if (names.some((n) => !new RegExp(`[\\s{,]${n}:`).test(glue))) fail(`${b.dir}: an import has no key in the new glue`);
+  const names = readImports(again.find((s) => s.id === 2).body).map((i) => i.name).sort();
+  if (JSON.stringify(names) !== JSON.stringify(importKeys(glue))) fail(`${b.dir}: the new glue's import keys are not the module's imports`);
   writeFileSync(join(b.dir, 'id360_flow_bg.wasm'), wasm);
   writeFileSync(join(b.dir, 'id360_flow.js'), glue);
   writeFileSync(join(b.dir, 'id360_flow.d.ts'), types);

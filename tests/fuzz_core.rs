@@ -77,12 +77,16 @@ proptest! {
         head in proptest::collection::vec(any::<u8>(), 0..32),
         size in prop_oneof![any::<f64>(), 0.0..20_000_000.0f64],
     ) {
+        let in_range = size >= 1.0 && size <= MAX_PAGE_BYTES as f64;
         match check_page(size, sniff(&head), "page") {
             Ok(format) => {
-                prop_assert!(size >= 1.0 && size <= MAX_PAGE_BYTES as f64);
+                prop_assert!(in_range);
                 prop_assert_eq!(sniff(&head), Some(format));
             }
-            Err(e) => prop_assert!(!e.message.is_empty()),
+            Err(e) => {
+                prop_assert!(!(in_range && sniff(&head).is_some()));
+                prop_assert!(!e.message.is_empty());
+            }
         }
     }
 

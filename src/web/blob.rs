@@ -1,9 +1,9 @@
 //! Pages as Blobs: whatever the caller gives (Blob, File, ArrayBuffer, typed array) becomes a
 //! Blob handle that goes to the network untouched. Only the first 16 bytes ever enter wasm
 //! memory, to check the format — and not even those for a Blob this library had the browser
-//! encode (`capture`, `cropDocument`, `prepareFile`'s re-encodes): its format is known, and a
-//! Blob cannot change. Reading them costs about a millisecond per page in Chromium (BENCHMARKS
-//! §1), whatever the Blob's size.
+//! encode (`capture`, `cropDocument`, `prepareFile`'s re-encodes): its format was noted when it
+//! was made, and a Blob's bytes cannot change. Reading them costs about a millisecond per upload
+//! in Chromium (BENCHMARKS §1), whatever the Blob's size.
 
 use crate::core::sniff::{sniff, SNIFF_LEN};
 use crate::core::{FlowError, Format};
@@ -41,46 +41,24 @@ pub fn to_blob(value: &JsValue, label: &str) -> Result<Blob, FlowError> {
     )))
 }
 
-thread_local! {
-    /// The Blobs the browser encoded for this library (`canvas.toBlob`), each with what the
-    /// library knows of it: `true`, or the signature of the document it shows (a Float32Array,
-    /// for `autoCapture({ differentFrom })`). An entry goes with its Blob.
-    static ENCODED: WeakMap = WeakMap::new();
-}
-
-/// Notes a Blob the browser encoded for this library.
-pub fn encoded(blob: &Blob) {
-    ENCODED.with(|m| {
-        m.set(blob, &JsValue::TRUE);
-    });
-}
-
-/// Keeps `value` with a Blob this library encoded (None for any other value).
-pub fn keep(blob: &JsValue, value: &JsValue) -> Option<()> {
-    let blob = blob.dyn_ref::<Blob>()?;
-    ENCODED.with(|m| m.has(blob).then(|| m.set(blob, value)).map(drop))
-}
-
-/// What [`keep`] kept with a Blob this library encoded (undefined for any other value).
-pub fn kept(blob: &JsValue) -> JsValue {
-    match blob.dyn_ref::<Blob>() {
-        Some(blob) => ENCODED.with(|m| m.get(blob)),
-        None => JsValue::UNDEFINED,
-    }
-}
-
 /// The formats a Blob this library encoded can have: the one asked for, or PNG where the
 /// browser could not write that.
 const ENCODINGS: [Format; 2] = [Format::Jpeg, Format::Png];
 
-/// For a Blob this library encoded, its format's place in `ENCODINGS`, from the type the browser
-/// gave it (a Blob's type cannot change).
-fn encoded_format(blob: &Blob) -> Option<usize> {
-    if !ENCODED.with(|m| m.has(blob)) {
-        return None;
-    }
+thread_local! {
+    /// The Blobs the browser encoded for this library (`canvas.toBlob`) → their format's place in
+    /// `ENCODINGS`, from the type the browser gave the Blob before the library handed it out.
+    static ENCODED: WeakMap = WeakMap::new();
+}
+
+/// Notes a Blob the browser has just encoded for this library (before anyone else holds it).
+pub fn encoded(blob: &Blob) {
     let mime = super::media::field(blob, "type");
-    ENCODINGS.iter().position(|f| mime == f.mime())
+    if let Some(i) = ENCODINGS.iter().position(|f| mime == f.mime()) {
+        ENCODED.with(|m| {
+            m.set(blob, &JsValue::from(i));
+        });
+    }
 }
 
 /// The format of each Blob: known for those this library encoded, else sniffed from its first
@@ -92,8 +70,9 @@ pub async fn formats(blobs: &[Blob]) -> Result<Vec<Option<Format>>, FlowError> {
     // each entry: the known format's place in ENCODINGS, or the read of the first bytes
     let reads = Array::new();
     for blob in blobs {
-        match encoded_format(blob) {
-            Some(i) => reads.push(&JsValue::from(i)),
+        let known = ENCODED.with(|m| m.get(blob));
+        match known.as_f64() {
+            Some(_) => reads.push(&known),
             None => reads.push(
                 &blob
                     .slice_with_i32_and_i32(0, end)

@@ -372,10 +372,10 @@ pub fn affine_from_triangles(from: [Point; 3], to: [Point; 3]) -> Option<Affine>
 }
 
 /// The triangle with each edge moved `d` outward (parallel to itself; the corners where the
-/// moved edges meet). Neighbouring triangles of a mesh drawn this way overlap by `d` on each
-/// side of their shared edge: with `d` of a pixel, every pixel the edge crosses is fully inside
-/// one of them, and none shows the background through two antialiased half-coverages. A flat
-/// triangle is returned as it is.
+/// moved edges meet), which holds every point within `d` of the triangle. Neighbouring triangles
+/// of a mesh drawn this way overlap by `d` on each side of their shared edges: with `d` over √2
+/// pixels, every pixel touching a triangle lies wholly inside it, and none shows the background
+/// through two antialiased half-coverages. A flat triangle is returned as it is.
 pub fn grow_triangle(t: [Point; 3], d: f64) -> [Point; 3] {
     let [p0, p1, p2] = t;
     let turn = p1.sub(p0).cross(p2.sub(p0));
@@ -611,9 +611,10 @@ pub fn crop_plan(
         cells: 1,
         to_source,
     };
-    // The smallest mesh within the bound, not the next power of two: each triangle is one more
-    // call into the canvas (the test set's 12 MP photo: 10 × 10 cells, 16 × 16 before). A
-    // mesh's error falls about as 1 / cells², so the search starts there.
+    // The fewest cells n within the bound such that n − 1 is not (meshes of different sizes do
+    // not nest, so a coarser one further down could, rarely, fit too): each triangle is one more
+    // call into the canvas (the test set's 12 MP photo: 10 × 10 cells, 16 × 16 as the next power
+    // of two). A mesh's error falls about as 1 / cells², so the search starts there.
     let fits = |cells: u32| CropPlan { cells, ..plan }.affine_error() <= MAX_AFFINE_ERROR;
     if !fits(1) {
         let guess = (plan.affine_error() / MAX_AFFINE_ERROR).sqrt().floor();
@@ -810,7 +811,7 @@ mod tests {
         assert!((f64::from(plan.width) / f64::from(plan.height) - 85.6 / 54.0).abs() < 0.01);
         assert!(plan.cells > 1, "a slanted card needs a mesh");
         assert!(plan.affine_error() <= MAX_AFFINE_ERROR);
-        // the smallest mesh within the bound, which need not be a power of two
+        // the fewest cells within the bound (one fewer is not), which need not be a power of two
         let coarser = CropPlan {
             cells: plan.cells - 1,
             ..plan

@@ -80,15 +80,25 @@ pub(crate) fn encode_options(
     Ok((max_edge, quality, o))
 }
 
-/// Keeps the signature of the document a capture shows (with the Blob, which this library
-/// encoded: `web::blob` keeps what it knows of those).
+thread_local! {
+    /// What the document in each capture looked like (Blob → its signature as a Float32Array),
+    /// for `autoCapture({ differentFrom })`; an entry goes with its Blob.
+    static SIGNATURES: js_sys::WeakMap = js_sys::WeakMap::new();
+}
+
+/// Keeps the signature of the document a capture shows.
 pub(crate) fn remember(capture: &JsValue, signature: &Signature) {
-    let values = js_sys::Float32Array::from(signature.values());
-    let _ = crate::web::blob::keep(capture, &values);
+    if let Some(key) = capture.dyn_ref::<Object>() {
+        let values = js_sys::Float32Array::from(signature.values());
+        SIGNATURES.with(|m| {
+            m.set(key, &values);
+        });
+    }
 }
 
 /// The signature kept for a capture of this library, if it is one.
 pub(crate) fn recall(capture: &JsValue) -> Option<Signature> {
-    let values: js_sys::Float32Array = crate::web::blob::kept(capture).dyn_into().ok()?;
+    let key = capture.dyn_ref::<Object>()?;
+    let values: js_sys::Float32Array = SIGNATURES.with(|m| m.get(key)).dyn_into().ok()?;
     Signature::from_values(&values.to_vec())
 }
