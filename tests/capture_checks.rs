@@ -39,10 +39,8 @@ async fn manifest(part: &str) -> JsValue {
     .await
 }
 
-/// The picture drawn at `w × h` (its own size by default), as RGBA.
-async fn pixels(blob: &JsValue, size: Option<(u32, u32)>) -> ImageData {
-    let bmp = bitmap(blob).await;
-    let (w, h) = size.unwrap_or((num(&bmp, "width") as u32, num(&bmp, "height") as u32));
+/// A new `w × h` canvas and its 2D context.
+fn canvas_2d(w: u32, h: u32) -> (HtmlCanvasElement, CanvasRenderingContext2d) {
     let document = web_sys::window().unwrap().document().unwrap();
     let canvas: HtmlCanvasElement = document
         .create_element("canvas")
@@ -57,6 +55,14 @@ async fn pixels(blob: &JsValue, size: Option<(u32, u32)>) -> ImageData {
         .unwrap()
         .dyn_into()
         .unwrap();
+    (canvas, ctx)
+}
+
+/// The picture drawn at `w × h` (its own size by default), as RGBA.
+async fn pixels(blob: &JsValue, size: Option<(u32, u32)>) -> ImageData {
+    let bmp = bitmap(blob).await;
+    let (w, h) = size.unwrap_or((num(&bmp, "width") as u32, num(&bmp, "height") as u32));
+    let (_, ctx) = canvas_2d(w, h);
     ctx.draw_image_with_image_bitmap_and_dw_and_dh(
         bmp.unchecked_ref(),
         0.0,
@@ -288,20 +294,7 @@ async fn a_crop_in_steep_perspective_has_no_seams_between_its_triangles() {
     // One flat colour seen in strong perspective: the crop is drawn as a mesh of triangles, and
     // wherever two of them failed to cover their shared edge the canvas's transparent black
     // would show through as a dark line.
-    let document = web_sys::window().unwrap().document().unwrap();
-    let canvas: HtmlCanvasElement = document
-        .create_element("canvas")
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    canvas.set_width(1600);
-    canvas.set_height(1200);
-    let ctx: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let (canvas, ctx) = canvas_2d(1600, 1200);
     ctx.set_fill_style_str("rgb(200, 120, 60)");
     ctx.fill_rect(0.0, 0.0, 1600.0, 1200.0);
     let corners = Array::new();
@@ -345,7 +338,7 @@ async fn a_crop_in_steep_perspective_has_no_seams_between_its_triangles() {
         off.is_empty(),
         "{} pixels off the colour, first {:?}",
         off.len(),
-        &off[..off.len().min(5)]
+        off.iter().take(5).collect::<Vec<_>>()
     );
 }
 
