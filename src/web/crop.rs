@@ -3,8 +3,8 @@
 //! the homography into pieces small enough to be affine to a third of a pixel). Each triangle is
 //! filled with the source as a pattern under that triangle's transform: the same pixels as
 //! `drawImage` clipped to the triangle, without a clip state to save and restore per triangle
-//! (this and a smaller mesh: a tenth of a 12 MP crop's time in Chromium, BENCHMARKS §7). The pixels stay in the browser's
-//! canvas: nothing of the photo enters wasm memory.
+//! (this and a smaller mesh: a tenth of a 12 MP crop's time in Chromium, BENCHMARKS §7). The
+//! pixels stay in the browser's canvas: nothing of the photo enters wasm memory.
 
 use super::canvas::{canvas, context, encode_canvas};
 use super::media::call;
