@@ -145,11 +145,17 @@ const key = (b) => JSON.stringify([b.imports.map((i) => [i.module, i.name]), b.e
 for (const b of builds) if (key(b) !== key(first)) fail(`${b.dir} differs from ${first.dir} in its names or glue`);
 
 const modules = new Map([...new Set(first.imports.map((i) => i.module))].map((m, i) => [m, shortName(i)]));
-const imports = new Map(first.imports.map((i, n) => [`${i.module}\n${i.name}`, shortName(n)]));
+// the glue's import object names each import without its module: names must be unique
+const imports = new Map(first.imports.map((i, n) => [i.name, shortName(n)]));
+if (imports.size !== first.imports.length) fail('two imports share a name');
 const exports = new Map(first.exports.map((e, n) => [e.name, e.name === 'memory' ? 'memory' : shortName(n)]));
 if (new Set(exports.values()).size !== exports.size) fail('two exports would share a name');
 
 // --- the glue ---
+
+// The keys of the glue's import object, one function per line (`        name: function(…`).
+const IMPORT_KEY = /^( {8})([A-Za-z_$][\w$]*)(: function\b)/gm;
+const importKeys = (text) => [...text.matchAll(IMPORT_KEY)].map((m) => m[2]).sort();
 
 function rewriteGlue(glue) {
   let out = glue;
@@ -159,18 +165,18 @@ function rewriteGlue(glue) {
     if (out.split(quoted).length !== 2) fail(`module ${quoted} is not named exactly once in the glue`);
     out = out.replace(quoted, JSON.stringify(short));
   }
-  for (const i of first.imports) {
-    const pattern = new RegExp(`(?<=[\\s{,])${escape(i.name)}(?=\\s*:)`, 'g');
-    const found = out.match(pattern)?.length ?? 0;
-    if (found !== 1) fail(`import ${i.name} is a key ${found} times in the glue (expected 1)`);
-    if (out.split(i.name).length !== 2) fail(`import ${i.name} appears elsewhere in the glue`);
-    out = out.replace(pattern, imports.get(`${i.module}\n${i.name}`));
-  }
+  out = out.replace(IMPORT_KEY, (_, lead, name, rest) => lead + (imports.get(name) ?? fail(`the glue imports ${name}, which the module does not`)) + rest);
   // every use of an export goes through the instance's exports object, `wasm.`
   out = out.replace(/\bwasm\.([A-Za-z_$][\w$]*)/g, (_, name) => {
     if (!exports.has(name)) fail(`the glue uses wasm.${name}, which the module does not export`);
     return `wasm.${exports.get(name)}`;
   });
+  // nothing left that reaches an import or an export by its old name (`other.x`, `wasm["x"]`);
+  // an export's old name may remain as the glue's own JS function wrapping it, `memory` as is
+  for (const name of imports.keys()) if (out.includes(name)) fail(`the glue still names import ${name}`);
+  for (const name of exports.keys()) {
+    if (name !== 'memory' && new RegExp(`(\\.|\\[["'\`])${escape(name)}\\b`).test(out)) fail(`the glue still reaches export ${name} by its old name`);
+  }
   return out;
 }
 
@@ -179,10 +185,13 @@ function rewriteTypes(types) {
   const start = types.indexOf('export interface InitOutput {');
   const end = types.indexOf('\n}', start);
   if (start < 0 || end < 0) fail('no InitOutput in the declarations');
-  const body = types.slice(start, end).replace(/^(\s+readonly )([\w$]+)(?=: )/gm, (_, lead, name) => {
+  let renamed = 0;
+  const body = types.slice(start, end).replace(/^(\s+readonly )([\w$]+)/gm, (_, lead, name) => {
     if (!exports.has(name)) fail(`InitOutput names ${name}, which the module does not export`);
+    renamed += 1;
     return lead + exports.get(name);
   });
+  if (renamed === 0) fail('InitOutput lists no export');
   return types.slice(0, start) + body + types.slice(end);
 }
 
@@ -193,7 +202,7 @@ function rewriteWasm(b) {
     if (s.id === 2) {
       body = Uint8Array.from([
         ...encodeUleb(b.imports.length),
-        ...b.imports.flatMap((i) => [...encodeName(modules.get(i.module)), ...encodeName(imports.get(`${i.module}\n${i.name}`)), ...i.desc]),
+        ...b.imports.flatMap((i) => [...encodeName(modules.get(i.module)), ...encodeName(imports.get(i.name)), ...i.desc]),
       ]);
     } else if (s.id === 7) {
       body = Uint8Array.from([...encodeUleb(b.exports.length), ...b.exports.flatMap((e) => [...encodeName(exports.get(e.name)), ...e.desc])]);
@@ -203,23 +212,8 @@ function rewriteWasm(b) {
   return Buffer.concat(parts);
 }
 
-// The keys of the glue's import object, one function per line (`        name: function(…`).
-function importKeys(text) {
-  return [...text.matchAll(/^ {8}([A-Za-z_$][\w$]*): function\b/gm)].map((m) => m[1]).sort();
-}
-if (importKeys(first.glue).length !== first.imports.length) fail('the glue\'s import object is not laid out as expected (one `name: function` per line)');
-
 const glue = rewriteGlue(first.glue);
 const types = rewriteTypes(first.types);
-// No export reached by its old name some other way (`other.x`, `wasm["x"]`): apart from
-// `memory`, no old name may remain as a property name (it may as the glue's own JS function).
-for (const name of exports.keys()) {
-  if (name !== 'memory' && new RegExp(`(\\.|\\[["'\`])${escape(name)}\\b`).test(glue)) fail(`the glue still reaches export ${name} by its old name`);
-}
-// InitOutput lists exports (those the glue uses) by their new names only
-const declared = [...types.slice(types.indexOf('export interface InitOutput {')).split('\n}')[0].matchAll(/^\s+readonly ([\w$]+)/gm)].map((m) => m[1]).sort();
-const newNames = new Set(exports.values());
-if (declared.length === 0 || declared.some((n) => !newNames.has(n))) fail('InitOutput does not list the exports by their new names');
 for (const b of builds) {
   const wasm = rewriteWasm(b);
   // what was written reads back with the new names, everything else unchanged
