@@ -8,6 +8,8 @@ const NO_SELFIE = '0b1e5e1f-3f6a-4d8e-9c1a-000000000002';
 const DEFAULT = '0b1e5e1f-3f6a-4d8e-9c1a-000000000001';
 const flowBase = `${sandbox}/api/1.0.0/enrollment/flow/`;
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+// { name: [ms…] } → { name: median ms }
+const medians = (times) => Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 const j = async (r) => (await r).json();
 
 async function enrollment(process) {
@@ -91,7 +93,7 @@ async function uploads(wasm, { small = false } = {}) {
       times[name].push(performance.now() - t0);
     }
   }
-  if (small) return { pageBytes: page.size, medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) };
+  if (small) return { pageBytes: page.size, medians: medians(times) };
   // memory: ten more 9 MB uploads through the library
   const memBefore = wasm.memory.buffer.byteLength;
   const heapBefore = performance.memory ? performance.memory.usedJSHeapSize : null;
@@ -100,7 +102,7 @@ async function uploads(wasm, { small = false } = {}) {
   const heapAfter = performance.memory ? performance.memory.usedJSHeapSize : null;
   return {
     pageBytes: page.size,
-    medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])),
+    medians: medians(times),
     memory: { wasmBefore: memBefore, wasmAfter: memAfter, heapBefore, heapAfter },
     progressEvents,
   };
@@ -140,7 +142,7 @@ async function uploadTimeline(n) {
     window.fetch = realFetch;
     Object.assign(Blob.prototype, { slice, arrayBuffer });
   }
-  return Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
+  return medians(rows);
 }
 
 async function wholeFlows() {
@@ -174,7 +176,7 @@ async function wholeFlows() {
       requests[name] = (await j(fetch(`${sandbox}/_sandbox/enrollments/${id}`))).flow_requests;
     }
   }
-  return { medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])), requests };
+  return { medians: medians(times), requests };
 }
 
 async function capture() {

@@ -4,15 +4,16 @@
 
 use super::abort::{AbortGuard, Cause};
 use super::convert::plain_object;
+use super::media::{call, field};
 use super::timer::sleep;
 use super::transport::{self, Incoming, Outcome, Outgoing};
 use crate::core::error::{clean_server_code, sanitize_detail};
 use crate::core::events::RetryEvent;
 use crate::core::retry::parse_retry_after_seconds;
 use crate::core::{ApiKey, Endpoints, ErrorCode, FlowError, RetryPolicy, Step};
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{AbortSignal, Blob};
 
 /// Everything a flow's requests share.
@@ -81,12 +82,7 @@ pub fn aborted() -> FlowError {
 }
 
 fn json_parse(text: &JsValue) -> Option<JsValue> {
-    let json = Reflect::get(&js_sys::global(), &JsValue::from_str("JSON")).ok()?;
-    let parse: Function = Reflect::get(&json, &JsValue::from_str("parse"))
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    parse.call1(&json, text).ok()
+    call(&field(&js_sys::global(), "JSON"), "parse", &[text])
 }
 
 fn retry_after_ms(value: Option<&str>) -> Option<u64> {
@@ -259,14 +255,10 @@ impl Client {
             .as_ref()
             .and_then(json_parse)
             .filter(|v| v.is_object());
-        let field = |name: &str| {
-            body.as_ref()
-                .and_then(|b| Reflect::get(b, &JsValue::from_str(name)).ok())
-                .and_then(|v| v.as_string())
-        };
-        let server_code = field("code").and_then(|c| clean_server_code(&c, self.api_key.expose()));
-        let detail = field("detail")
-            .or_else(|| field("message"))
+        let text = |name: &str| body.as_ref().and_then(|b| field(b, name).as_string());
+        let server_code = text("code").and_then(|c| clean_server_code(&c, self.api_key.expose()));
+        let detail = text("detail")
+            .or_else(|| text("message"))
             .map(|d| sanitize_detail(&d, self.api_key.expose()));
         let mut error = FlowError::from_status(status, server_code, detail);
         error.retry_after_ms = retry_after_ms(incoming.retry_after.as_deref());
