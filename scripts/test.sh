@@ -14,10 +14,10 @@ cargo fmt --all -- --check
 step "clippy (native, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "clippy (wasm32, the browser library: scalar and simd128 builds)"
-cargo clippy -p id360-flow --target wasm32-unknown-unknown --locked -- -D warnings
+step "clippy (wasm32, the browser library and its browser tests: scalar and simd128 builds)"
+cargo clippy -p id360-flow --target wasm32-unknown-unknown --lib --tests --locked -- -D warnings
 RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/simd \
-  cargo clippy -p id360-flow --target wasm32-unknown-unknown --locked -- -D warnings
+  cargo clippy -p id360-flow --target wasm32-unknown-unknown --lib --tests --locked -- -D warnings
 
 step "capture test set (scripts/testset/gen.py: fixed seeds; skipped when up to date)"
 target/venv/bin/python scripts/testset/gen.py target/testset

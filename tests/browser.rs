@@ -1,7 +1,12 @@
 //! The library in headless Chromium against the sandbox, through its public API: the whole
 //! flow, every error code, progress, abort, timeout, retries and resumption.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;

@@ -3,7 +3,12 @@
 //! the public `QualityAnalyzer`, faces in the selfie oval, `cropDocument` against the flat
 //! document, and bad input answered with typed errors.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;
