@@ -2163,6 +2163,43 @@ fn cornered(proof: &Proof) -> bool {
     (0..4).all(|k| seen(k) || seen((k + 1) % 4))
 }
 
+/// A located side with a step of at least `PRINT_STEP` grey levels where the side opposite it
+/// has a faint one (under `FAINT_STEP`), and that stops short of a corner the side beside it
+/// reaches, is print inside the document rather than its border: a passport's photo edge next
+/// to a pale card's faint border on a white desk. (A dark header's edge, the other strong side a
+/// card has, runs from corner to corner; a thumb over a corner hides it from both sides.)
+/// Chosen on the tuning frames.
+const PRINT_STEP: f64 = 60.0;
+const FAINT_STEP: f64 = 20.0;
+
+/// Whether a side of the proof is such an edge of print (`PRINT_STEP`).
+fn print_side(proof: &Proof) -> bool {
+    let located = |i: usize| proof.support.get(i).is_some_and(Option::is_some);
+    let step = |i: usize| proof.step.get(i).copied().unwrap_or(0.0);
+    let end = |i: usize, e: usize| {
+        proof
+            .ends
+            .get(i)
+            .and_then(|x| x.get(e))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    // side i's end 0 is at corner i, where side i − 1 ends; its end 1 where side i + 1 starts
+    let short_at_a_seen_corner = |i: usize| {
+        let (before, after) = ((i + 3) % 4, (i + 1) % 4);
+        (end(i, 0) <= CORNER_SUPPORT && located(before) && end(before, 1) > CORNER_SUPPORT)
+            || (end(i, 1) <= CORNER_SUPPORT && located(after) && end(after, 0) > CORNER_SUPPORT)
+    };
+    (0..4).any(|i| {
+        let opposite = (i + 2) % 4;
+        located(i)
+            && located(opposite)
+            && step(i) >= PRINT_STEP
+            && step(opposite) < FAINT_STEP
+            && short_at_a_seen_corner(i)
+    })
+}
+
 fn judge(
     proof: Proof,
     guide: &Guide,
@@ -2170,7 +2207,8 @@ fn judge(
     height: usize,
     config: &DocumentConfig,
 ) -> DocumentReport {
-    let proven = sides_proven(&proof) && proof.print >= MIN_PRINT && cornered(&proof);
+    let proven =
+        sides_proven(&proof) && proof.print >= MIN_PRINT && cornered(&proof) && !print_side(&proof);
     if !proven {
         return DocumentReport::absent();
     }
@@ -2782,6 +2820,54 @@ mod tests {
             [[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, 0.0]],
         );
         assert!(!cornered(&two));
+    }
+
+    #[test]
+    fn a_strong_side_that_stops_short_beside_faint_ones_is_print_not_the_border() {
+        // sides run TL→TR, TR→BR, BR→BL, BL→TL; (start, end) support near each end
+        let proof = |step: [f64; 4], ends: [[f64; 2]; 4]| Proof {
+            quad: UNIT_SQUARE,
+            polarity: [Some(1.0); 4],
+            support: [Some(0.9); 4],
+            step,
+            ends,
+            print: 20.0,
+            beyond: 0.0,
+            fit: 1.0,
+        };
+        let reach = [[1.0, 1.0]; 4];
+        // a pale passport on a white desk: its photo's edge (a step of 150) taken for the left
+        // side, stopping short of the top-left corner that the top's faint border reaches
+        let photo = proof(
+            [12.0, 10.0, 15.0, 150.0],
+            [reach[0], reach[1], reach[2], [1.0, 0.125]],
+        );
+        assert!(sides_proven(&photo) && cornered(&photo) && print_side(&photo));
+        // the same side reaching both corners: a border against a dark desk there
+        assert!(!print_side(&proof([12.0, 10.0, 15.0, 150.0], reach)));
+        // a thumb over that corner hides it from the top as well
+        let thumb = proof(
+            [12.0, 10.0, 15.0, 150.0],
+            [[0.0, 1.0], reach[1], reach[2], [1.0, 0.125]],
+        );
+        assert!(!print_side(&thumb));
+        // a strong side whose opposite is strong too: a card on a dark desk, one corner cut
+        let dark = proof(
+            [90.0, 80.0, 85.0, 150.0],
+            [reach[0], reach[1], reach[2], [1.0, 0.125]],
+        );
+        assert!(!print_side(&dark));
+        // the verdict follows
+        let g = Guide {
+            x: 0.0,
+            y: 0.0,
+            width: 1.0,
+            height: 1.0,
+            ellipse: false,
+        };
+        let config = DocumentConfig::default();
+        assert!(!judge(photo, &g, 2, 2, &config).found);
+        assert!(judge(proof([12.0, 10.0, 15.0, 150.0], reach), &g, 2, 2, &config).found);
     }
 
     #[test]
