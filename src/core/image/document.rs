@@ -2167,8 +2167,10 @@ fn cornered(proof: &Proof) -> bool {
 /// has a faint one (under `FAINT_STEP`), and that stops short of a corner the side beside it
 /// reaches, is print inside the document rather than its border: a passport's photo edge next
 /// to a pale card's faint border on a white desk. (A dark header's edge, the other strong side a
-/// card has, runs from corner to corner; a thumb over a corner hides it from both sides.)
-/// Chosen on the tuning frames.
+/// card has, runs from corner to corner; a thumb over a corner usually hides it from both
+/// sides.) "Short" is at most `CORNER_SUPPORT` of the side's samples near that corner, and the
+/// neighbour reaches it with more: an end of exactly a quarter counts as short here, where
+/// `cornered` counts it as seen. Chosen on the tuning frames.
 const PRINT_STEP: f64 = 60.0;
 const FAINT_STEP: f64 = 20.0;
 
@@ -2857,6 +2859,24 @@ mod tests {
             [reach[0], reach[1], reach[2], [1.0, 0.125]],
         );
         assert!(!print_side(&dark));
+        // faint neighbours do not count for it: its opposite side is what must be faint
+        let neighbours = proof(
+            [12.0, 80.0, 15.0, 150.0],
+            [reach[0], reach[1], reach[2], [1.0, 0.125]],
+        );
+        assert!(!print_side(&neighbours));
+        // the photo's edge taken for the right side, short of the top-right corner (its start),
+        // which the top reaches; and under a thumb that hides that corner from the top as well
+        let mirrored = proof(
+            [12.0, 150.0, 15.0, 10.0],
+            [reach[0], [0.125, 1.0], reach[2], reach[3]],
+        );
+        assert!(print_side(&mirrored));
+        let thumb = proof(
+            [12.0, 150.0, 15.0, 10.0],
+            [[1.0, 0.0], [0.125, 1.0], reach[2], reach[3]],
+        );
+        assert!(!print_side(&thumb));
         // the verdict follows
         let g = Guide {
             x: 0.0,
