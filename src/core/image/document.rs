@@ -2151,16 +2151,18 @@ const CORNER_SUPPORT: f64 = 0.25;
 /// its own end unseen: the sides beside it stop short of them.
 fn cornered(proof: &Proof) -> bool {
     let reaches = |side: usize, end: usize| {
-        proof.support.get(side).is_some_and(Option::is_some)
-            && proof
-                .ends
-                .get(side)
-                .and_then(|e| e.get(end))
-                .is_some_and(|e| *e >= CORNER_SUPPORT)
+        end_support(proof, side, end).is_some_and(|e| e >= CORNER_SUPPORT)
     };
     // corner k: where side k − 1 ends and side k starts
     let seen = |k: usize| reaches(k, 0) || reaches((k + 3) % 4, 1);
     (0..4).all(|k| seen(k) || seen((k + 1) % 4))
+}
+
+/// The share of a located side's samples near its start (`end` 0) or its end (1) with its edge
+/// (`SideEvidence::ends`); None for a side placed from the aspect.
+fn end_support(proof: &Proof, side: usize, end: usize) -> Option<f64> {
+    proof.support.get(side).copied().flatten()?;
+    proof.ends.get(side).and_then(|e| e.get(end)).copied()
 }
 
 /// A located side with a step of at least `PRINT_STEP` grey levels where the side opposite it
@@ -2178,24 +2180,15 @@ const FAINT_STEP: f64 = 20.0;
 fn print_side(proof: &Proof) -> bool {
     let located = |i: usize| proof.support.get(i).is_some_and(Option::is_some);
     let step = |i: usize| proof.step.get(i).copied().unwrap_or(0.0);
-    let end = |i: usize, e: usize| {
-        proof
-            .ends
-            .get(i)
-            .and_then(|x| x.get(e))
-            .copied()
-            .unwrap_or(0.0)
-    };
+    let short = |i: usize, e: usize| end_support(proof, i, e).is_some_and(|x| x <= CORNER_SUPPORT);
+    let reaches = |i: usize, e: usize| end_support(proof, i, e).is_some_and(|x| x > CORNER_SUPPORT);
     // side i's end 0 is at corner i, where side i − 1 ends; its end 1 where side i + 1 starts
     let short_at_a_seen_corner = |i: usize| {
-        let (before, after) = ((i + 3) % 4, (i + 1) % 4);
-        (end(i, 0) <= CORNER_SUPPORT && located(before) && end(before, 1) > CORNER_SUPPORT)
-            || (end(i, 1) <= CORNER_SUPPORT && located(after) && end(after, 0) > CORNER_SUPPORT)
+        (short(i, 0) && reaches((i + 3) % 4, 1)) || (short(i, 1) && reaches((i + 1) % 4, 0))
     };
     (0..4).any(|i| {
         let opposite = (i + 2) % 4;
-        located(i)
-            && located(opposite)
+        located(opposite)
             && step(i) >= PRINT_STEP
             && step(opposite) < FAINT_STEP
             && short_at_a_seen_corner(i)
