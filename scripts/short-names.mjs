@@ -55,9 +55,11 @@ function encodeName(name) {
   return [...encodeUleb(b.length), ...b];
 }
 
+// "\0asm", version 1
+const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
 function sections(bytes) {
-  const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  if (!magic.every((b, i) => bytes[i] === b)) fail('not a wasm module (version 1)');
+  if (!MAGIC.every((b, i) => bytes[i] === b)) fail('not a wasm module (version 1)');
   const list = [];
   let at = 8;
   while (at < bytes.length) {
@@ -196,7 +198,7 @@ function rewriteTypes(types) {
 }
 
 function rewriteWasm(b) {
-  const parts = [Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])];
+  const parts = [Uint8Array.from(MAGIC)];
   for (const s of b.list) {
     let body = s.body;
     if (s.id === 2) {
