@@ -77,11 +77,12 @@ fn cards_in_the_guide_are_found_with_their_corners_and_nothing_else_is_accepted(
     // (not in perspective) made it 12.5 px
     assert!(p95 <= 6.0, "p95 corner error {p95}");
     // the cards whose four corners are all within 6 px (at 640 px): an inner line (a dark band,
-    // the photo's edge) taken for a side is off by 10–30 px
+    // the photo's edge) taken for a side is off by 10–30 px (491 of 507 measured; 483 of 506,
+    // under this floor, while the search compared its finalists before completing them)
     let close = errors.iter().filter(|e| **e <= 6.0).count();
     println!("corners within 6 px: {close} of {found}");
     assert!(
-        close as f64 >= 0.945 * found as f64,
+        close as f64 >= 0.96 * found as f64,
         "corners within 6 px: {close} of {found}"
     );
     assert!(

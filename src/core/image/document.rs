@@ -339,8 +339,10 @@ fn search(
         [&mut four, &mut three, &mut outer],
     );
     let best = four.iter().chain(three.iter()).chain(outer.iter());
-    // …then a quick look along each, and a full one for the best few; the best proof, refined
-    // once more
+    // …then a quick look along each, and a full one for the best few, each completed (a side
+    // placed from the aspect looked for) before they are compared: a card with one faint side
+    // scores as three sides until then, and lost to print inside it that showed four; the best
+    // proof, refined once more
     let centre = centre(guide);
     let mut quick: [Option<(f64, Hypothesis)>; FULL_PROOFS] = [None; FULL_PROOFS];
     for h in best.flatten() {
@@ -374,26 +376,33 @@ fn search(
     let mut winner: Option<Proof> = None;
     for (_, (_, quad, chosen)) in quick.iter().flatten() {
         let polarity = chosen.map(|s| s.map(|s| f64::from(s.polarity)));
-        let need = winner.as_ref().map_or(f64::NEG_INFINITY, Proof::score);
-        if let Some(p) = refine(frame, *quad, polarity, aspect, centre, scratch, need) {
-            if winner.as_ref().is_none_or(|w| p.score() > w.score()) {
-                winner = Some(p);
-            }
-        }
-    }
-    let proof = winner.and_then(|p| {
-        refine(
+        let Some(p) = refine(
             frame,
-            p.quad,
-            p.polarity,
+            *quad,
+            polarity,
             aspect,
             centre,
             scratch,
             f64::NEG_INFINITY,
-        )
-    })?;
-    let proof = complete(frame, proof, &lines, aspect, guide, scratch);
-    let proof = near_placed(frame, proof, aspect, guide, scratch);
+        ) else {
+            continue;
+        };
+        let p = complete(frame, p, &lines, aspect, guide, scratch);
+        let p = near_placed(frame, p, aspect, guide, scratch);
+        if winner.as_ref().is_none_or(|w| p.score() > w.score()) {
+            winner = Some(p);
+        }
+    }
+    let proof = winner?;
+    let proof = refine(
+        frame,
+        proof.quad,
+        proof.polarity,
+        aspect,
+        centre,
+        scratch,
+        f64::NEG_INFINITY,
+    )?;
     let mut proof = outermost(frame, proof, &lines, aspect, guide, scratch);
     proof.print = print_inside(frame, &proof.quad);
     Some(proof)
