@@ -342,7 +342,8 @@ fn search(
     // …then a quick look along each, and a full one for the best few, each completed (a side
     // placed from the aspect looked for) before they are compared: a card with one faint side
     // scores as three sides until then, and lost to print inside it that showed four; the best
-    // proof, refined once more
+    // proof, refined once more after its completion (which may place a weak side from the
+    // aspect again: `refine_with`), or kept as it is when that refinement finds no quadrilateral
     let centre = centre(guide);
     let mut quick: [Option<(f64, Hypothesis)>; FULL_PROOFS] = [None; FULL_PROOFS];
     for h in best.flatten() {
@@ -402,7 +403,8 @@ fn search(
         centre,
         scratch,
         f64::NEG_INFINITY,
-    )?;
+    )
+    .unwrap_or(proof);
     let mut proof = outermost(frame, proof, &lines, aspect, guide, scratch);
     proof.print = print_inside(frame, &proof.quad);
     Some(proof)
