@@ -481,7 +481,7 @@ fn near_placed(
     };
     match proof_with(frame, &proof, &[(missing, &c)], aspect, guide, need, s) {
         Some(four)
-            if four.support.get(missing).copied().flatten().unwrap_or(0.0) >= MIN_SIDE_SUPPORT
+            if four.side_support(missing).unwrap_or(0.0) >= MIN_SIDE_SUPPORT
                 && four.score() > proof.score()
                 && (sides_proven(&four) || !sides_proven(&proof)) =>
         {
@@ -759,7 +759,7 @@ fn outer_pair(
     let (Some(current), Some(peaks)) = (line_of(d), lines.get(d)) else {
         return proof;
     };
-    let Some(d_support) = proof.support.get(d).copied().flatten() else {
+    let Some(d_support) = proof.side_support(d) else {
         return proof;
     };
     let outer_d = outer_lines(peaks, &proof.quad, &current);
@@ -787,8 +787,7 @@ fn outer_pair(
                 let Some(wider) = proof_with(frame, &proof, &with, aspect, guide, need, s) else {
                     continue;
                 };
-                let as_supported =
-                    wider.support.get(d).copied().flatten().unwrap_or(0.0) >= d_support;
+                let as_supported = wider.side_support(d).unwrap_or(0.0) >= d_support;
                 if as_supported
                     && wider.support.iter().flatten().count() == 4
                     && sides_proven(&wider)
@@ -842,7 +841,7 @@ fn outer_side(
     if middle(&wider.quad)?.distance(inside) < middle(&proof.quad)?.distance(inside) + 2.5 {
         return None;
     }
-    let side_support = wider.support.get(i).copied().flatten().unwrap_or(0.0);
+    let side_support = wider.side_support(i).unwrap_or(0.0);
     let weaker = wider
         .support
         .iter()
@@ -1607,6 +1606,11 @@ struct Proof {
 }
 
 impl Proof {
+    /// The support of side `i`; None for a side placed from the aspect.
+    fn side_support(&self, i: usize) -> Option<f64> {
+        self.support.get(i).copied().flatten()
+    }
+
     /// Mean support of the four sides (a side placed from the aspect counts as none), each
     /// weighed by how clear a step it is (full weight from 20 grey levels).
     fn score(&self) -> f64 {
@@ -2172,7 +2176,7 @@ fn cornered(proof: &Proof) -> bool {
 /// The share of a located side's samples near its start (`end` 0) or its end (1) with its edge
 /// (`SideEvidence::ends`); None for a side placed from the aspect.
 fn end_support(proof: &Proof, side: usize, end: usize) -> Option<f64> {
-    proof.support.get(side).copied().flatten()?;
+    proof.side_support(side)?;
     proof.ends.get(side).and_then(|e| e.get(end)).copied()
 }
 
@@ -2189,7 +2193,6 @@ const FAINT_STEP: f64 = 20.0;
 
 /// Whether a side of the proof is such an edge of print (`PRINT_STEP`).
 fn print_side(proof: &Proof) -> bool {
-    let located = |i: usize| proof.support.get(i).is_some_and(Option::is_some);
     let step = |i: usize| proof.step.get(i).copied().unwrap_or(0.0);
     let short = |i: usize, e: usize| end_support(proof, i, e).is_some_and(|x| x <= CORNER_SUPPORT);
     let reaches = |i: usize, e: usize| end_support(proof, i, e).is_some_and(|x| x > CORNER_SUPPORT);
@@ -2199,7 +2202,7 @@ fn print_side(proof: &Proof) -> bool {
     };
     (0..4).any(|i| {
         let opposite = (i + 2) % 4;
-        located(opposite)
+        proof.side_support(opposite).is_some()
             && step(i) >= PRINT_STEP
             && step(opposite) < FAINT_STEP
             && short_at_a_seen_corner(i)
