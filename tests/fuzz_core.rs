@@ -226,6 +226,29 @@ proptest! {
         }
     }
 
+    /// Long and narrow frames (a side over 800 px is reduced before detection, the other can come
+    /// out under 3 px): the review found `chunks_exact_mut(0)` trapping on 10 × 16 000.
+    #[test]
+    fn the_whole_check_on_long_narrow_frames_never_panics(
+        long in 801usize..20_000, narrow in 1usize..40, tall in any::<bool>(), which in 0u8..4,
+        g in (0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64),
+    ) {
+        let (w, h) = if tall { (narrow, long) } else { (long, narrow) };
+        let frame = noisy_frame(w, h, 7, None, 0);
+        let (wf, hf) = (w as f64, h as f64);
+        let guide = Guide { x: g.0 * wf, y: g.1 * hf, width: g.2 * wf, height: g.3 * hf, ellipse: which == 3 };
+        let target = match which {
+            0 => Target::Whole,
+            1 => Target::Region(Rect { x: guide.x as usize, y: guide.y as usize, width: guide.width as usize, height: guide.height as usize }),
+            2 => Target::Document { guide, aspect: 1.585 },
+            _ => Target::Selfie { guide },
+        };
+        let mut s = CheckScratch::default();
+        if let Some(r) = check(&frame, w, h, &target, 1920, &CheckConfig::default(), &mut s) {
+            prop_assert_eq!(r.ok, r.reasons.is_empty());
+        }
+    }
+
     #[test]
     fn homographies_and_crop_plans_from_any_corners_never_panic_and_stay_exact(
         pts in proptest::collection::vec((prop_oneof![-1e6..1e6f64, Just(f64::NAN), Just(f64::INFINITY), 0.0..4000.0f64], prop_oneof![-1e6..1e6f64, Just(f64::NAN), 0.0..3000.0f64]), 8),

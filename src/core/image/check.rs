@@ -80,9 +80,13 @@ pub fn check(
         &config.quality,
         &mut scratch.quality,
     )?;
-    // detection works on ≤ 800 px: reduce larger frames by an integer factor
+    // detection works on ≤ 800 px: reduce larger frames by an integer factor (a frame long
+    // and narrow enough to come out under 3 px across is unusable: None, like any other)
     let f = width.max(height).div_ceil(DETECT_LONG_SIDE).max(1);
     let (sw, sh) = (width / f, height / f);
+    if sw < 3 || sh < 3 {
+        return None;
+    }
     let small: &[u8] = if f == 1 {
         grey
     } else {
@@ -211,6 +215,9 @@ fn reduce(
     out: &mut Vec<u8>,
     sums: &mut Vec<u32>,
 ) -> Option<()> {
+    if sw == 0 || f == 0 {
+        return None;
+    }
     out.clear();
     out.resize(sw * sh, 0);
     sums.clear();
