@@ -190,25 +190,44 @@ impl QualityAnalyzer {
         })
     }
 
-    /// Analyses a grey frame (`width × height` bytes); `resolution` is the source's long side
-    /// (default: the frame's).
+    /// Analyses a grey frame (`width × height` bytes, a `Uint8Array` or a `Uint8ClampedArray`);
+    /// `resolution` is the source's long side (default: the frame's).
     #[wasm_bindgen(js_name = analyzeGrey, unchecked_return_type = "QualityReport")]
     pub fn analyze_grey(
         &mut self,
-        data: &Uint8Array,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray")] data: &JsValue,
         width: u32,
         height: u32,
         resolution: Option<u32>,
     ) -> Result<JsValue, JsValue> {
+        // checked here rather than typed in the signature: wasm-bindgen does not check a
+        // `&Uint8Array` argument, and a call on `null` or a plain Array would throw inside the
+        // method, leaving the analyzer borrowed (every later call: "recursive use of an object")
         let needed = u64::from(width) * u64::from(height);
-        if u64::from(data.length()) < needed || width < 3 || height < 3 {
-            return Err(to_js(&invalid(
+        let short = || {
+            to_js(&invalid(
                 "data must hold width × height grey bytes (at least 3 × 3).",
-            )));
+            ))
+        };
+        if width < 3 || height < 3 {
+            return Err(short());
         }
         too_large(needed)?;
-        self.grey.resize(needed as usize, 0);
-        data.subarray(0, needed as u32).copy_to(&mut self.grey);
+        let n = needed as u32;
+        let view = if let Some(a) = data.dyn_ref::<js_sys::Uint8ClampedArray>() {
+            Uint8Array::new_with_byte_offset_and_length(&a.buffer(), a.byte_offset(), a.length())
+        } else {
+            data.dyn_ref::<Uint8Array>().cloned().ok_or_else(|| {
+                to_js(&invalid(
+                    "data must be a Uint8Array or Uint8ClampedArray of width × height grey bytes.",
+                ))
+            })?
+        };
+        if view.length() < n {
+            return Err(short());
+        }
+        self.grey.resize(n as usize, 0);
+        view.subarray(0, n).copy_to(&mut self.grey);
         self.run(width, height, resolution)
     }
 
