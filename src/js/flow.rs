@@ -10,6 +10,7 @@ use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Rou
 use crate::web::blob::{formats, to_blob};
 use crate::web::convert::plain_object;
 use crate::web::http::{Call, Client};
+use crate::web::media::{array_items, call_back, is_array, MAX_ITEMS};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
@@ -90,13 +91,18 @@ fn queued_boxed(inner: &Inner, work: Work) -> Promise {
 /// break the flow.
 fn notify<T: Tsify + Serialize>(callback: Option<&Function>, event: &T) {
     if let (Some(f), Ok(event)) = (callback, plain_object(event)) {
-        let _ = f.call1(&JsValue::NULL, &event);
+        call_back(f, &event);
     }
 }
 
 fn pages_of(value: &JsValue, what: &str) -> Result<Vec<JsValue>, FlowError> {
-    if Array::is_array(value) {
-        Ok(Array::from(value).iter().collect())
+    let items = array_items(value).map_err(|()| {
+        FlowError::invalid_input(format!(
+            "{what} could not be read (a getter or Proxy threw, or over {MAX_ITEMS} items)."
+        ))
+    })?;
+    if let Some(items) = items {
+        Ok(items)
     } else if value.is_undefined() || value.is_null() {
         Err(FlowError::invalid_input(format!(
             "{what}: pass an array of pages (Blob, File, ArrayBuffer or Uint8Array)."
@@ -541,7 +547,7 @@ impl Id360Flow {
         #[wasm_bindgen(unchecked_param_type = "Page")] selfie: JsValue,
         options: Option<UploadOptionsArg>,
     ) -> Promise {
-        if Array::is_array(&selfie) {
+        if is_array(&selfie) != Some(false) {
             let e = FlowError::invalid_input("uploadSelfie takes one page, not an array.")
                 .at(Step::Selfie);
             return Promise::reject(&to_js(&e));

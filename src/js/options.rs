@@ -3,6 +3,7 @@
 
 use crate::core::{ApiKey, BaseUrl, Environment, FlowError, RetryPolicy};
 use crate::web::blob::describe;
+use crate::web::media::{array_items, call, field, is_array};
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
@@ -27,14 +28,20 @@ impl<'a> Options<'a> {
                 what,
             });
         }
-        if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+        if !value.is_object() || is_array(value) != Some(false) || value.is_function() {
             return Err(FlowError::invalid_input(format!(
                 "{what} must be an object; got {}.",
                 describe(value)
             )));
         }
-        let keys = Object::keys(value.unchecked_ref::<Object>());
-        for key in keys.iter() {
+        // `Object.keys` through a call that cannot throw into wasm (a Proxy's ownKeys can)
+        let keys = call(&field(&js_sys::global(), "Object"), "keys", &[value])
+            .as_ref()
+            .and_then(|k| array_items(k).ok().flatten())
+            .ok_or_else(|| {
+                FlowError::invalid_input(format!("{what} could not be read (a Proxy threw)."))
+            })?;
+        for key in keys {
             let key = key.as_string().unwrap_or_default();
             if !known.contains(&key.as_str()) {
                 let shown: String = key.chars().take(40).collect();

@@ -18,7 +18,7 @@ pub fn describe(value: &JsValue) -> String {
         "null".into()
     } else if value.is_undefined() {
         "undefined".into()
-    } else if Array::is_array(value) {
+    } else if super::media::is_array(value) != Some(false) {
         "an array".into()
     } else {
         format!("a {}", value.js_typeof().as_string().unwrap_or_default())

@@ -4,7 +4,7 @@
 
 use super::abort::{AbortGuard, Cause};
 use super::convert::plain_object;
-use super::media::{call, field};
+use super::media::{call, call_back, field};
 use super::timer::sleep;
 use super::transport::{self, Incoming, Outcome, Outgoing};
 use crate::core::error::{clean_server_code, sanitize_detail};
@@ -155,9 +155,9 @@ impl Client {
             status: error.status,
             message: error.message.clone(),
         };
-        // A throwing callback must not break the flow.
+        // A throwing callback must not break the flow (`call_back` reports it).
         if let Ok(event) = plain_object(&event) {
-            let _ = f.call1(&JsValue::NULL, &event);
+            call_back(f, &event);
         }
     }
 

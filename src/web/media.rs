@@ -24,6 +24,48 @@ pub fn call(target: &JsValue, name: &str, args: &[&JsValue]) -> Option<JsValue> 
     f.apply(target, &args).ok()
 }
 
+/// Calls a caller's callback with `arg`. A throwing callback must not break the library's
+/// work, nor vanish: its exception is reported as an uncaught one would be (`reportError`: the
+/// page's `error` event and the console), or logged where that does not exist (Node).
+pub fn call_back(f: &js_sys::Function, arg: &JsValue) {
+    if let Err(e) = f.call1(&JsValue::NULL, arg) {
+        let global = js_sys::global();
+        if call(&global, "reportError", &[&e]).is_none() {
+            let _ = call(&field(&global, "console"), "error", &[&e]);
+        }
+    }
+}
+
+/// Whether `value` is an array (`Array.isArray`); None when asking throws (a revoked Proxy).
+/// A JS exception must never cross into wasm: it would skip the Rust code after the call,
+/// leaving a borrow or a flow's queue held for good.
+pub fn is_array(value: &JsValue) -> Option<bool> {
+    call(&field(&js_sys::global(), "Array"), "isArray", &[value]).map(|v| v.is_truthy())
+}
+
+/// The most items `array_items` reads (pages take a handful; an array's `length` can claim
+/// four billion).
+pub const MAX_ITEMS: u32 = 1000;
+
+/// The items of `value` when it is an array (None when it is not), read through calls that
+/// cannot throw into wasm (a Proxy or a getter that throws: `Err`); an array claiming more than
+/// `MAX_ITEMS` items is `Err` too.
+pub fn array_items(value: &JsValue) -> Result<Option<Vec<JsValue>>, ()> {
+    if !is_array(value).ok_or(())? {
+        return Ok(None);
+    }
+    let length = Reflect::get(value, &JsValue::from_str("length"))
+        .map_err(|_| ())?
+        .as_f64()
+        .filter(|n| *n <= f64::from(MAX_ITEMS))
+        .ok_or(())?;
+    let mut items = Vec::new();
+    for i in 0..length as u32 {
+        items.push(Reflect::get_u32(value, i).map_err(|_| ())?);
+    }
+    Ok(Some(items))
+}
+
 /// What the page asked for.
 #[derive(Clone, Debug, Default)]
 pub struct Request {

@@ -125,6 +125,48 @@ test('Node imports the package and runs a flow through fetch', async () => {
   assert.deepEqual(JSON.parse(out), { finalized: 1, progress: [true] });
 });
 
+test('a caller value that throws, or of the wrong type, is an Id360Error and nothing stays stuck', async () => {
+  // A JS exception thrown inside a wasm call skips the Rust code after it: before, a Proxy page
+  // array left the flow's queue held (every later call pending for good), and analyzeGrey(null)
+  // left the analyzer borrowed ("recursive use of an object" on every later call).
+  const script = `
+    import init, { Id360Flow, Id360Error, QualityAnalyzer } from 'id360-flow';
+    await init();
+    const sandbox = process.argv[1];
+    const code = async (f) => { try { await f(); return 'no error'; } catch (e) { return e instanceof Id360Error ? e.code : 'not an Id360Error: ' + e; } };
+    const within = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r('pending after ' + ms + ' ms'), ms))]);
+    const out = {};
+    const a = new QualityAnalyzer();
+    out.greyNull = await code(() => a.analyzeGrey(null, 4, 4));
+    out.greyArray = await code(() => a.analyzeGrey(Array(16).fill(0), 4, 4));
+    out.greyClamped = a.analyzeGrey(new Uint8ClampedArray(64 * 64).fill(128), 64, 64).brightness > 0.4;
+    out.greyAfter = typeof a.analyzeGrey(new Uint8Array(64 * 64), 64, 64).ok;
+    const keysThrow = new Proxy({}, { ownKeys() { throw new Error('ownKeys'); } });
+    out.optionsProxy = await code(() => new Id360Flow(keysThrow));
+    const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST', body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
+    const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
+    const flow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox } });
+    const pages = new Proxy([card], { get(t, k) { if (k === '0') throw new Error('page getter'); return t[k]; } });
+    await flow.enrollmentInfo();
+    out.proxyPages = await within(code(() => flow.run({ document: pages })), 5000);
+    out.longArray = await within(code(() => flow.uploadIdDocument(new Array(2 ** 32 - 1))), 5000);
+    // a throwing callback: the upload goes on, and the exception is reported (console.error in Node)
+    const reported = [];
+    console.error = (e) => reported.push(String(e && e.message));
+    out.afterwards = await within(code(() => flow.run({ document: [card], onProgress: () => { throw new Error('broken bar'); } })), 20000);
+    out.reported = reported;
+    const admin = await (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json();
+    out.finalized = admin.finalize_count;
+    console.log(JSON.stringify(out));
+  `;
+  const out = execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString();
+  assert.deepEqual(JSON.parse(out), {
+    greyNull: 'invalid_input', greyArray: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
+    optionsProxy: 'invalid_input', proxyPages: 'invalid_input', longArray: 'invalid_input',
+    afterwards: 'no error', reported: ['broken bar'], finalized: 1,
+  });
+});
+
 test('importing touches no window, navigator or document (SSR)', async () => {
   const script = `
     for (const name of ['window', 'document', 'navigator', 'self', 'location']) {
