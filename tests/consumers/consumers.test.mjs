@@ -36,6 +36,15 @@ async function main() {
 main().then((r) => { window.__result = r; }, (e) => { window.__result = { error: String(e && e.message || e) }; });
 `;
 
+/** Runs tsc; on errors, fails with what it printed. */
+function tsc(args, cwd) {
+  try {
+    execFileSync(join(BIN, 'tsc'), args, { cwd, stdio: 'pipe' });
+  } catch (e) {
+    assert.fail(`tsc ${args.join(' ')} (in ${cwd}):\n${e.stdout}${e.stderr}`);
+  }
+}
+
 async function inBrowser(dir, headers = {}, page = 'index.html') {
   const server = await serve(dir, headers);
   servers.push(server);
@@ -221,9 +230,13 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
       const back: Blob = await camera.autoCapture({ region: 'id_card', differentFrom: blob });
       const page = await prepareFile(file, { maxEdge: 1600 });
       const flat: Blob = await cropDocument(file, [{ x: 1, y: 1 }, { x: 9, y: 1 }, { x: 9, y: 6 }, { x: 1, y: 6 }], { kind: 'passport' });
+      // the corners may be left out, or be undefined or null (the document is then found)
+      const found: Blob[] = [await cropDocument(file), await cropDocument(file, undefined, { kind: 'passport' }), await cropDocument(file, null)];
+      // @ts-expect-error: corners are { x, y } points
+      await cropDocument(file, 'top-left');
       // @ts-expect-error: a face report has no corners
       camera.checkQuality({ region: 'selfie' })?.face?.corners;
-      await flow.uploadIdDocument([blob, back, page, flat].slice(0, 2), { onProgress: (p: UploadProgress) => p.documentLoaded / p.documentTotal });
+      await flow.uploadIdDocument([blob, back, page, flat, ...found].slice(0, 2), { onProgress: (p: UploadProgress) => p.documentLoaded / p.documentTotal });
       try { await flow.finalize(); } catch (e) { if (e instanceof Id360Error) console.log(explain(e.code), e.status, route, g.width); }
       // @ts-expect-error: routeId is null before a route is selected
       flow.state.routeId.toFixed();
@@ -233,7 +246,7 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
       new Id360Flow({ environment: 'production' });
     }
   `);
-  execFileSync(join(BIN, 'tsc'), ['--strict', '--noEmit', '--target', 'es2022', '--module', 'es2022', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', 'consumer.ts'], { cwd: WORK });
+  tsc(['--strict', '--noEmit', '--target', 'es2022', '--module', 'es2022', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', 'consumer.ts'], WORK);
 });
 
 test('init() takes the scalar build in JavaScriptCore (Safari, every iOS browser) and simd128 elsewhere', async () => {

@@ -224,8 +224,10 @@ pub fn crop_document(
         unchecked_param_type = "Blob | ImageBitmap | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement"
     )]
     source: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Corner[] | null")] corners: Option<JsValue>,
-    options: Option<CropOptionsArg>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Corner[] | null")] corners: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CropOptions | null")] options: Option<
+        CropOptionsArg,
+    >,
 ) -> Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
     promise(async move {
