@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 export * from './id360_flow.js';
 import type { InitInput, InitOutput } from './id360_flow.js';
 

@@ -41,7 +41,12 @@ cp "$BUILD/out-simd/id360_flow_bg.wasm" "$OUT/id360_flow_simd_bg.wasm"
 esbuild "$BUILD/out-scalar/id360_flow.js" --minify --format=esm --log-level=warning --outfile="$OUT/id360_flow.js"
 # Declarations: no `any` (wasm-bindgen types its raw exports with it), and no
 # [Symbol.dispose] (it needs TypeScript's esnext.disposable lib; the method stays at runtime).
-sed -e 's/\bany\b/unknown/g' -e '/\[Symbol\.dispose\]/d' "$BUILD/out-scalar/id360_flow.d.ts" > "$OUT/id360_flow.d.ts"
+# They name DOM types (HTMLVideoElement, ImageData, RequestInfo, WebAssembly…), so they pull in
+# the DOM lib themselves: a Node or SSR project whose tsconfig has `lib: ["es2022"]` and no
+# skipLibCheck compiles too (index.d.ts and node.d.ts carry the same line).
+{ echo '/// <reference lib="dom" />'
+  sed -e 's/\bany\b/unknown/g' -e '/\[Symbol\.dispose\]/d' "$BUILD/out-scalar/id360_flow.d.ts"
+} > "$OUT/id360_flow.d.ts"
 cp pkg-template/index.js pkg-template/node.js pkg-template/index.d.ts pkg-template/node.d.ts \
    pkg-template/README.md pkg-template/CHANGELOG.md pkg-template/LICENSE-MIT \
    pkg-template/THIRD_PARTY_NOTICES.md "$OUT/"

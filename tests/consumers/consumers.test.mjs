@@ -249,6 +249,37 @@ test('the TypeScript declarations type-check a consumer under --strict and have 
   tsc(['--strict', '--noEmit', '--target', 'es2022', '--module', 'es2022', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', 'consumer.ts'], WORK);
 });
 
+test('a Node or SSR TypeScript project without the DOM lib (lib es2022, types node, no skipLibCheck) compiles', async () => {
+  // The declarations name DOM types (HTMLVideoElement, ImageData, RequestInfo, WebAssembly…):
+  // every shipped .d.ts references the DOM lib itself, so such a project needs no `lib: ["dom"]`.
+  const dir = join(WORK, 'node-ts');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'server.ts'), `
+    import init, { Id360Flow, Id360Error, simdUsed, type EnrollmentInfo } from 'id360-flow';
+    import { readFile } from 'node:fs/promises';
+    export async function start(apiKey: string, path: string): Promise<string | undefined> {
+      await init({ simd: simdUsed() });
+      const flow = new Id360Flow({ apiKey, environment: 'preproduction', signal: AbortSignal.timeout(60000) });
+      const info: EnrollmentInfo = await flow.enrollmentInfo();
+      try {
+        await flow.run({ document: [new Blob([await readFile(path)])] });
+      } catch (e) {
+        if (!(e instanceof Id360Error)) throw e;
+        return e.code;
+      }
+      return info.status;
+    }
+  `);
+  const tsconfig = (module, moduleResolution) => JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', module, moduleResolution, lib: ['es2022'], types: ['node'] },
+    files: ['server.ts'],
+  });
+  for (const [module, resolution] of [['nodenext', 'nodenext'], ['es2022', 'bundler']]) {
+    await writeFile(join(dir, 'tsconfig.json'), tsconfig(module, resolution));
+    tsc(['-p', dir], dir);
+  }
+});
+
 test('init() takes the scalar build in JavaScriptCore (Safari, every iOS browser) and simd128 elsewhere', async () => {
   const { simdUsed, simdSupported } = await import(join(WORK, 'node_modules/id360-flow/index.js'));
   assert.equal(simdSupported(), true);
