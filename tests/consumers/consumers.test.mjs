@@ -280,6 +280,48 @@ test('a Node or SSR TypeScript project without the DOM lib (lib es2022, types no
   }
 });
 
+test('the READMEs\' code snippets type-check under --strict, as they are written', async () => {
+  // Every ```js/```ts block that imports id360-flow, from the repository's README and the one
+  // the package ships, compiled as it stands; only the names a snippet takes from its
+  // surroundings are declared here (and only when the snippet does not declare them itself).
+  const given = {
+    apiKey: 'declare const apiKey: string;',
+    controller: 'declare const controller: AbortController;',
+    recto: 'declare const recto: Blob;',
+    verso: 'declare const verso: Blob;',
+    selfie: 'declare const selfie: Blob;',
+    bar: 'declare const bar: HTMLProgressElement;',
+    hint: 'declare const hint: HTMLElement;',
+    input: 'declare const input: HTMLInputElement;',
+    videoElement: 'declare const videoElement: HTMLVideoElement;',
+    showRetry: 'declare function showRetry(message: string): void;',
+    showError: 'declare function showError(code: string, message: string): void;',
+    drawQuad: 'declare function drawQuad(corners: { x: number; y: number }[] | null | undefined): void;',
+  };
+  const readmes = {
+    'README.md': await readFile(join(ROOT, 'README.md'), 'utf8'),
+    'the package\'s README.md': await readFile(join(WORK, 'node_modules/id360-flow/README.md'), 'utf8'),
+  };
+  const dir = join(WORK, 'readme');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const files = [];
+  for (const [name, text] of Object.entries(readmes)) {
+    const blocks = [...text.matchAll(/^```(?:js|ts)\n([\s\S]*?)^```$/gm)].map((m) => m[1]).filter((b) => b.includes("from 'id360-flow'"));
+    assert.ok(blocks.length > 0, `no snippet found in ${name}`);
+    for (const block of blocks) {
+      const preamble = Object.entries(given)
+        .filter(([id]) => new RegExp(`\\b${id}\\b`).test(block) && !new RegExp(`\\b(const|let|function) ${id}\\b`).test(block))
+        .map(([, d]) => d);
+      const file = `snippet${files.length}.ts`;
+      await writeFile(join(dir, file), `// ${name}\n${preamble.join('\n')}\n${block}`);
+      files.push(file);
+    }
+  }
+  assert.ok(files.length >= 3, files.join(' '));
+  tsc(['--strict', '--noEmit', '--target', 'es2022', '--module', 'es2022', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', ...files], dir);
+});
+
 test('init() takes the scalar build in JavaScriptCore (Safari, every iOS browser) and simd128 elsewhere', async () => {
   const { simdUsed, simdSupported } = await import(join(WORK, 'node_modules/id360-flow/index.js'));
   assert.equal(simdSupported(), true);
