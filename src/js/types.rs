@@ -72,8 +72,13 @@ export type DocumentKind = "id_card" | "passport" | "paper_licence";
 
 /** Thresholds of the verdict (defaults in `QualityReport`'s and its parts' comments). */
 export interface QualityThresholds {
-  minSharpness?: number; maxGlare?: number; glareLevel?: number; minBrightness?: number;
-  maxBrightness?: number; minContrast?: number; minResolution?: number;
+  minSharpness?: number; glareLevel?: number; minBrightness?: number; maxBrightness?: number;
+  minResolution?: number;
+  /** Share of glare pixels above which glare (0.01; 0.05 with the 'selfie' region). */
+  maxGlare?: number;
+  /** Contrast (standard deviation / 255) below which low_contrast (0.08; 0.02 with the 'selfie'
+   * region: a face has little contrast). */
+  minContrast?: number;
   /** Document area against the guide's: too_far below (0.55), too_close above (1.25). */
   minCoverage?: number; maxCoverage?: number;
   /** Degrees of rotation or slant above which the document is tilted (12). */

@@ -322,6 +322,38 @@ test('the READMEs\' code snippets type-check under --strict, as they are written
   tsc(['--strict', '--noEmit', '--target', 'es2022', '--module', 'es2022', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', ...files], dir);
 });
 
+test('the \'selfie\' region checks with a face\'s thresholds (minContrast 0.02, maxGlare 0.05) unless told otherwise', async () => {
+  // What both READMEs and the QualityThresholds declaration say (src/js/capture/analysis.rs).
+  const script = `
+    import init, { QualityAnalyzer } from 'id360-flow';
+    await init();
+    const w = 640, h = 480, flat = new Uint8Array(w * h), shiny = new Uint8Array(w * h);
+    let seed = 1;
+    for (let i = 0; i < flat.length; i++) { seed = (seed * 1103515245 + 12345) >>> 0; flat[i] = 106 + (seed >>> 16) % 45; }
+    for (let i = 0; i < shiny.length; i++) shiny[i] = i % 100 < 3 ? 255 : 100 + (i * 7919) % 80;
+    const reasons = (options, grey) => new QualityAnalyzer(options).analyzeGrey(grey, w, h, 1920).reasons;
+    const has = (options, grey, reason) => reasons(options, grey).includes(reason);
+    console.log(JSON.stringify({
+      contrast: new QualityAnalyzer({}).analyzeGrey(flat, w, h, 1920).contrast,
+      lowContrast: [has({ region: 'selfie' }, flat, 'low_contrast'), has({ region: 'id_card' }, flat, 'low_contrast'),
+        has({ region: 'selfie', thresholds: { minContrast: 0.08 } }, flat, 'low_contrast')],
+      glare: [has({ region: 'selfie' }, shiny, 'glare'), has({ region: 'id_card' }, shiny, 'glare'),
+        has({ region: 'selfie', thresholds: { maxGlare: 0.01 } }, shiny, 'glare')],
+    }));
+  `;
+  const out = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { cwd: WORK }).toString());
+  assert.ok(out.contrast > 0.02 && out.contrast < 0.08, JSON.stringify(out));
+  assert.deepEqual({ lowContrast: out.lowContrast, glare: out.glare },
+    { lowContrast: [false, true, true], glare: [false, true, true] });
+  // …and the READMEs say so, rather than telling users to pass the face's thresholds themselves
+  for (const file of [join(ROOT, 'README.md'), join(WORK, 'node_modules/id360-flow/README.md')]) {
+    const text = await readFile(file, 'utf8');
+    assert.match(text, /minContrast`? 0\.02/, file);
+    assert.match(text, /maxGlare`? 0\.05/, file);
+    assert.doesNotMatch(text, /region: 'selfie', thresholds: \{ minContrast: 0\.02/, file);
+  }
+});
+
 test('init() takes the scalar build in JavaScriptCore (Safari, every iOS browser) and simd128 elsewhere', async () => {
   const { simdUsed, simdSupported } = await import(join(WORK, 'node_modules/id360-flow/index.js'));
   assert.equal(simdSupported(), true);
