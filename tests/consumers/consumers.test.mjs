@@ -176,6 +176,29 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
   });
 });
 
+test('enrollmentInfo() is read once: its status is the first one, not refreshed after finalize()', async () => {
+  // As README (Methods) and the package README say: the verdict reaches the integrator's server.
+  const script = `
+    import init, { Id360Flow } from 'id360-flow';
+    await init();
+    const sandbox = process.argv[1];
+    const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST', body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
+    const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
+    const flow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox } });
+    const admin = async () => (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json();
+    const first = (await flow.enrollmentInfo()).status;
+    await flow.run({ document: [card] });
+    const requests = (await admin()).flow_requests;
+    const after = (await flow.enrollmentInfo()).status;
+    console.log(JSON.stringify({ first, after, newRequests: (await admin()).flow_requests - requests }));
+  `;
+  const out = execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString();
+  assert.deepEqual(JSON.parse(out), { first: 'STARTED', after: 'STARTED', newRequests: 0 });
+  for (const file of [join(ROOT, 'README.md'), join(WORK, 'node_modules/id360-flow/README.md')]) {
+    assert.match(await readFile(file, 'utf8'), /not refreshed after `finalize\(\)`|never refreshed — after `finalize\(\)`/, file);
+  }
+});
+
 test('importing touches no window, navigator or document (SSR)', async () => {
   const script = `
     for (const name of ['window', 'document', 'navigator', 'self', 'location']) {
