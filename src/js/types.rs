@@ -157,7 +157,11 @@ export interface AutoCaptureOptions extends QualityOptions, EncodeOptions {
   onQuality?: (report: QualityReport) => void;
 }
 
-/** The one error class of id360-flow: every rejection and throw is an Id360Error. */
+/**
+ * The one error class of id360-flow: once `init()` has resolved, every error the library raises
+ * is one. The JS glue's own errors are not: use before `init()` resolved, a failed `init()`,
+ * use after `.free()`, a class called without `new` (README, Errors).
+ */
 export class Id360Error extends Error {
   private constructor();
   readonly name: "Id360Error";

@@ -199,6 +199,45 @@ test('enrollmentInfo() is read once: its status is the first one, not refreshed 
   }
 });
 
+test('the errors that are not Id360Errors are the ones README (Errors) lists', async () => {
+  const script = `
+    import init, { Id360Flow, Id360Error, QualityAnalyzer, guideRect } from 'id360-flow';
+    const seen = {};
+    const record = (name, e) => { seen[name] = [e instanceof Id360Error, e?.constructor?.name, String(e?.message)]; };
+    const options = { apiKey: 'k', environment: 'preproduction' };
+    try { new Id360Flow(options); } catch (e) { record('beforeInit', e); }
+    try { guideRect('id_card', 640, 480); } catch (e) { record('beforeInitFunction', e); }
+    await init({ module_or_path: new Response('<!doctype html>', { status: 404 }) }).catch((e) => record('http404', e));
+    await init({ module_or_path: new Uint8Array([60, 33, 100, 111]) }).catch((e) => record('notWasm', e));
+    await init();
+    try { Id360Flow(options); } catch (e) { record('withoutNew', e); }
+    const flow = new Id360Flow(options);
+    flow.free();
+    try { flow.enrollmentInfo(); } catch (e) { record('afterFree', e); }
+    try { new QualityAnalyzer({ region: 'nowhere' }); } catch (e) { record('libraryError', e); }
+    console.log(JSON.stringify(seen));
+  `;
+  const seen = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { cwd: WORK }).toString());
+  assert.deepEqual(seen.libraryError.slice(0, 1), [true], JSON.stringify(seen));
+  const [beforeInit, beforeInitFunction, http404, notWasm, withoutNew, afterFree] =
+    ['beforeInit', 'beforeInitFunction', 'http404', 'notWasm', 'withoutNew', 'afterFree'].map((k) => seen[k]);
+  assert.deepEqual(beforeInit?.slice(0, 2), [false, 'TypeError'], JSON.stringify(seen));
+  assert.match(beforeInit[2], /reading '[a-z]+'/);
+  assert.deepEqual(beforeInitFunction?.slice(0, 2), [false, 'TypeError'], JSON.stringify(seen));
+  assert.deepEqual(http404?.slice(0, 2), [false, 'Error'], JSON.stringify(seen));
+  assert.match(http404[2], /^failed to fetch Wasm: 404/);
+  assert.deepEqual(notWasm?.slice(0, 2), [false, 'CompileError'], JSON.stringify(seen));
+  assert.deepEqual(withoutNew?.slice(0, 2), [false, 'TypeError'], JSON.stringify(seen));
+  assert.match(withoutNew[2], /cannot be invoked without 'new'/);
+  assert.deepEqual(afterFree, [false, 'Error', 'null pointer passed to rust'], JSON.stringify(seen));
+  // README lists each of them, and no longer says that every throw is an Id360Error
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  for (const text of ["reading 'z'", 'failed to fetch Wasm: 404', 'WebAssembly.CompileError', 'null pointer passed to rust', "cannot be invoked without 'new'"]) {
+    assert.ok(readme.includes(text), text);
+  }
+  assert.doesNotMatch(readme, /Every throw and rejection is an `Id360Error`/);
+});
+
 test('importing touches no window, navigator or document (SSR)', async () => {
   const script = `
     for (const name of ['window', 'document', 'navigator', 'self', 'location']) {
