@@ -402,7 +402,9 @@ struct InfoJs {
     documents: Vec<DocumentSpec>,
     /// Data fields the process compares (e.g. "birth_date"), when listed.
     data: Vec<String>,
-    /// The enrollment's status, when given.
+    /// The enrollment's status when the flow first read `enrollment_info` (e.g. "STARTED"),
+    /// when given: read once and never refreshed, so after `finalize()` it still says so. The
+    /// verdict reaches the integrator's server (ID360's callback, or its own token call).
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<String>,
     /// The JSON as ID360 sent it.
