@@ -392,6 +392,84 @@ async fn a_failed_page_is_retried_alone_and_accepted_pages_are_not_resent() {
     clear_faults().await;
 }
 
+/// A proxy (or a server) that sends an upload on to another origin, with the same path: a 307
+/// keeps the method, the body and the `x-api-key` header. Without `onProgress` the upload goes
+/// through fetch, which refuses the redirect before anything is sent there. With it, through
+/// XHR, which cannot refuse one: the browser follows, and the library must still see that the
+/// answer came from elsewhere and not count the page (it used to compare the path only, and
+/// took the redirect for ID360's acceptance).
+#[wasm_bindgen_test]
+async fn an_upload_sent_on_to_another_origin_is_refused_and_never_counted() {
+    clear_faults().await;
+    let elsewhere = sandbox().replace("127.0.0.1", "localhost");
+    let rule = format!(
+        r#"[{{"endpoint":"upload","kind":"redirect","status":307,"to_origin":"{elsewhere}","times":1}}]"#
+    );
+    for progress in [false, true] {
+        let (id, _, f) = prepared(DEFAULT_PROCESS, r#"{"retries":0}"#).await;
+        let o = Object::new();
+        if progress {
+            with(&o, "onProgress", &recorder().0);
+        }
+        let recto = card().await;
+        set_faults(&rule).await;
+        let e =
+            err(f.upload_id_document(pages(&[&recto]), Some(JsValue::from(o).unchecked_into())))
+                .await;
+        clear_faults().await;
+        assert_eq!(
+            text(&e, "code"),
+            "invalid_response",
+            "onProgress: {progress}"
+        );
+        assert!(
+            text(&e, "message").contains("redirect"),
+            "{}",
+            text(&e, "message")
+        );
+        let state: JsValue = f.state().unwrap().into();
+        let uploaded = get(&state, "documents.id_document_image.uploadedPages");
+        assert!(
+            uploaded.is_undefined() || Array::from(&uploaded).length() == 0,
+            "onProgress: {progress}: {uploaded:?}"
+        );
+        if !progress {
+            // fetch: nothing reached the other origin
+            let a = admin(id).await;
+            assert!(
+                get(&a, "documents.id_document_image").is_undefined(),
+                "a page was stored"
+            );
+        }
+    }
+}
+
+/// An answer to an upload with `onProgress` (XHR) stays a JS string until its length is checked:
+/// an 8 MB body is not copied into wasm memory (which never shrinks). It used to be read with
+/// `responseText` into a Rust `String` first.
+#[wasm_bindgen_test]
+async fn a_large_answer_to_an_xhr_upload_is_not_copied_into_wasm_memory() {
+    clear_faults().await;
+    let (_, _, f) = prepared(DEFAULT_PROCESS, r#"{"retries":0}"#).await;
+    let o = Object::new();
+    with(&o, "onProgress", &recorder().0);
+    let recto = card().await;
+    let memory = || {
+        let m: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length()
+    };
+    let before = memory();
+    set_faults(r#"[{"endpoint":"upload","kind":"oversized","times":1}]"#).await;
+    let _ = call(f.upload_id_document(
+        pages(&[&recto]),
+        Some(JsValue::from(o).unchecked_into()),
+    ))
+    .await;
+    clear_faults().await;
+    let grown = memory() - before;
+    assert!(grown < 4 * 1024 * 1024, "wasm memory grew by {grown} bytes");
+}
+
 /// Chromium and Firefox resend the finalize on their own at once (a reused connection closed
 /// before any answer) and meet 409 "already finalized"; WebKit does not, the library's retry
 /// comes after the sandbox's 50 ms verdict and meets 403 "enrollment finished": both are the

@@ -33,7 +33,8 @@ pub enum FaultKind {
     Html,
     /// 200 with JSON of an unexpected shape.
     WrongShape,
-    /// 302 to `/_sandbox/redirected`.
+    /// 302 to `/_sandbox/redirected`; or, with `to_origin`, `status` (default 302) to the same
+    /// path and query on that origin (a proxy sending the request elsewhere).
     Redirect,
     /// 200 with an 8 MB JSON body.
     Oversized,
@@ -76,6 +77,9 @@ pub struct FaultRule {
     /// case of a response lost on the way back).
     #[serde(default)]
     pub after_handler: bool,
+    /// For `redirect`: the origin (`http://localhost:8361`) the request is sent on to.
+    #[serde(default)]
+    pub to_origin: Option<String>,
 }
 
 fn any_endpoint() -> String {
@@ -209,7 +213,7 @@ fn dropped() -> Response {
     r
 }
 
-fn fault_response(rule: &FaultRule) -> Response {
+fn fault_response(rule: &FaultRule, path_and_query: &str) -> Response {
     let status = |default: StatusCode| {
         rule.status
             .and_then(|s| StatusCode::from_u16(s).ok())
@@ -245,9 +249,14 @@ fn fault_response(rule: &FaultRule) -> Response {
         )
             .into_response(),
         FaultKind::Redirect => {
-            let mut r = StatusCode::FOUND.into_response();
-            r.headers_mut()
-                .insert(header::LOCATION, HeaderValue::from_static("/_sandbox/redirected"));
+            let mut r = status(StatusCode::FOUND).into_response();
+            let to = match &rule.to_origin {
+                Some(origin) => HeaderValue::from_str(&format!("{origin}{path_and_query}")).ok(),
+                None => Some(HeaderValue::from_static("/_sandbox/redirected")),
+            };
+            if let Some(to) = to {
+                r.headers_mut().insert(header::LOCATION, to);
+            }
             r
         }
         FaultKind::Oversized => {
@@ -264,6 +273,11 @@ fn fault_response(rule: &FaultRule) -> Response {
 /// Middleware applying the fault rules to API requests (never to `/_sandbox/` admin calls).
 pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
     let endpoint = endpoint_name(request.method(), request.uri().path());
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map_or("", |p| p.as_str())
+        .to_string();
     if endpoint == "other" || request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
@@ -282,7 +296,7 @@ pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
         if rule.kind == FaultKind::Stall {
             let ms = rule.latency_ms.unwrap_or(600_000);
             tokio::time::sleep(delay + Duration::from_millis(ms)).await;
-            return fault_response(rule);
+            return fault_response(rule, &path_and_query);
         }
     }
     if !delay.is_zero() {
@@ -292,14 +306,14 @@ pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
         None => next.run(request).await,
         Some(rule) if rule.after_handler => {
             let _ = next.run(request).await;
-            fault_response(&rule)
+            fault_response(&rule, &path_and_query)
         }
-        Some(rule) if rule.kind == FaultKind::Drop => fault_response(&rule),
+        Some(rule) if rule.kind == FaultKind::Drop => fault_response(&rule, &path_and_query),
         Some(rule) => {
             // an answering server reads the request first (see `drain`)
             let (parts, body) = request.into_parts();
             crate::api::drain(&parts.headers, body).await;
-            fault_response(&rule)
+            fault_response(&rule, &path_and_query)
         }
     }
 }
@@ -360,6 +374,7 @@ mod tests {
             times: Some(2),
             skip: 1,
             after_handler: false,
+            to_origin: None,
         });
         assert!(f.draw("upload").1.is_none(), "skipped");
         assert!(f.draw("upload").1.is_some());

@@ -221,8 +221,13 @@ impl Client {
     fn classify(&self, call: &Call<'_>, incoming: Incoming) -> Result<Option<JsValue>, FlowError> {
         let status = incoming.status;
         if incoming.redirected || status == 0 || (300..400).contains(&status) {
+            // (an opaque redirect has status 0; a redirect XHR followed, its target's status)
             return Err(FlowError::from_status(
-                if status == 0 { 302 } else { status },
+                if (300..400).contains(&status) {
+                    status
+                } else {
+                    302
+                },
                 None,
                 None,
             ));

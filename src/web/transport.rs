@@ -263,23 +263,23 @@ pub async fn xhr(
     if status == 0 {
         return Outcome::NetworkError;
     }
-    let path = crate::core::text::find(out.url, "/api/")
-        .and_then(|i| out.url.get(i..))
-        .unwrap_or(out.url);
-    let redirected = !xhr.response_url().ends_with(path);
-    let body = xhr.response_text().ok().flatten().filter(|t| !t.is_empty());
-    let body_too_large = body
+    // XHR cannot refuse a redirect (fetch can, and does): it has followed one when the answer
+    // comes from any other URL than the one asked, whatever its path. Compared as the browser
+    // writes URLs (`URL.href`), so that a default port or a capital in the host is no redirect.
+    let asked = web_sys::Url::new(out.url).map(|u| u.href());
+    let redirected = asked.is_ok_and(|a| a != xhr.response_url());
+    // the answer stays a JS string until its length is checked (`fetch` above does the same)
+    let body = xhr.response().ok().filter(|t| t.is_string());
+    let len = body
         .as_ref()
-        .is_some_and(|t| t.len() > MAX_BODY_CHARS as usize);
+        .and_then(|t| t.dyn_ref::<js_sys::JsString>())
+        .map_or(0, |t| t.length());
+    let body_too_large = len > MAX_BODY_CHARS;
     Outcome::Answered(Incoming {
         status,
         retry_after: xhr.get_response_header("retry-after").ok().flatten(),
         redirected,
-        body: if body_too_large {
-            None
-        } else {
-            body.map(|t| JsValue::from_str(&t))
-        },
+        body: body.filter(|_| len > 0 && !body_too_large),
         body_too_large,
     })
 }
