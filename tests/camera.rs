@@ -498,3 +498,81 @@ async fn the_same_side_is_not_captured_again_as_the_next_one() {
     );
     await_method(&cam, "stop", &[]).await.unwrap();
 }
+
+// ---- the camera's life: stop, switch, regions ----------------------------------------------------
+
+/// The promise's outcome, or `Ok("pending")` when it has not settled within `ms`.
+async fn within(p: &JsValue, ms: u32) -> Result<JsValue, JsValue> {
+    let race = js_sys::Function::new_with_args(
+        "p, ms",
+        "return Promise.race([p, new Promise((r) => setTimeout(() => r('pending'), ms))]);",
+    );
+    let p: Promise = race
+        .call2(&JsValue::NULL, p, &JsValue::from(ms))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    JsFuture::from(p).await
+}
+
+/// The error a promise rejects with within `ms` (panics when it resolves or stays pending).
+async fn rejection(p: &JsValue, ms: u32, what: &str) -> JsValue {
+    match within(p, ms).await {
+        Ok(v) => panic!("{what}: expected an error within {ms} ms, got {v:?}"),
+        Err(e) => e,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_pixel_region_outside_the_frame_or_too_small_is_refused() {
+    let cam = open().await;
+    first_report(&cam, "{}").await;
+    let inside = method(
+        &cam,
+        "checkQuality",
+        &[json(
+            r#"{"region":{"x":100,"y":100,"width":400,"height":300}}"#,
+        )],
+    )
+    .unwrap();
+    assert_eq!(
+        num(&inside, "resolution"),
+        1280.0,
+        "a region inside is analysed"
+    );
+    for (region, says) in [
+        (
+            r#"{"x":2000,"y":0,"width":100,"height":100}"#,
+            "outside the frame",
+        ),
+        (
+            r#"{"x":0,"y":720,"width":100,"height":100}"#,
+            "outside the frame",
+        ),
+        // 4 × 4 of a 1280-px video are 2 × 2 in the 640-px analysis
+        (r#"{"x":10,"y":10,"width":4,"height":4}"#, "too small"),
+        // only 4 columns of it are in the frame
+        (r#"{"x":1276,"y":0,"width":100,"height":100}"#, "too small"),
+    ] {
+        let o = json(&format!(r#"{{"region":{region}}}"#));
+        let e = method(&cam, "checkQuality", std::slice::from_ref(&o)).unwrap_err();
+        assert_eq!(text(&e, "code"), "invalid_input", "{region}");
+        assert!(
+            text(&e, "message").contains(says),
+            "{region}: {}",
+            text(&e, "message")
+        );
+        let (callback, _) = recorder();
+        let e = method(&cam, "watchQuality", &[callback, o.clone()]).unwrap_err();
+        assert_eq!(text(&e, "code"), "invalid_input", "watchQuality {region}");
+        let p = method(&cam, "autoCapture", &[o]).unwrap();
+        let e = rejection(&p, 1000, &format!("autoCapture {region}")).await;
+        assert_eq!(text(&e, "code"), "invalid_input", "autoCapture {region}");
+        assert!(
+            text(&e, "message").contains(says),
+            "{region}: {}",
+            text(&e, "message")
+        );
+    }
+    await_method(&cam, "stop", &[]).await.unwrap();
+}

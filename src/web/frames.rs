@@ -8,8 +8,10 @@ use crate::core::image::check::{check, CheckConfig, CheckScratch, Target};
 use crate::core::image::document::Signature;
 use crate::core::image::framing::{guide, GuideKind};
 use crate::core::image::geometry::{Point, Quad};
-use crate::core::image::quality::{rgba_to_grey, QualityReport, Rect, ANALYSIS_LONG_SIDE};
-use crate::core::FlowError;
+use crate::core::image::quality::{
+    clamp_region, rgba_to_grey, QualityReport, Rect, ANALYSIS_LONG_SIDE,
+};
+use crate::core::{FlowError, Step};
 use js_sys::{Function, Reflect, Uint8ClampedArray};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -19,6 +21,12 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// A region in source pixels: x, y, width, height.
 pub type SourceRegion = (f64, f64, f64, f64);
+
+/// Why a rectangle is refused: it starts beyond the frame's right or bottom edge.
+pub const REGION_OUTSIDE: &str = "The region lies outside the frame.";
+/// Why a rectangle (or a frame) is refused: less than 3 × 3 pixels of it are left to analyse.
+pub const REGION_TOO_SMALL: &str =
+    "The frame or its region is too small to analyse (at least 3 × 3 pixels inside the frame).";
 
 /// Where to look in a frame: the whole of it, a rectangle, or a framing guide (whose kind
 /// says whether a document or a face is looked for).
@@ -59,6 +67,48 @@ impl Region {
             }
         }
     }
+
+    /// As [`Region::target`], but a rectangle that lies outside the frame, or keeps less than
+    /// 3 × 3 of its pixels inside it (what the check needs), is an `invalid_input` error
+    /// instead of None: it would never give a report.
+    pub fn fit(self, width: f64, height: f64, scale: f64) -> Result<Option<Target>, FlowError> {
+        let target = self.target(width, height, scale);
+        if let Region::Pixels((x, y, ..)) = self {
+            let refuse = |m: &str| Err(FlowError::invalid_input(m).at(Step::Capture));
+            if !(x * scale < width && y * scale < height) {
+                return refuse(REGION_OUTSIDE);
+            }
+            let inside = match target {
+                Some(Target::Region(r)) => {
+                    clamp_region(Some(r), width as usize, height as usize).is_some()
+                }
+                _ => false,
+            };
+            if !inside {
+                return refuse(REGION_TOO_SMALL);
+            }
+        }
+        Ok(target)
+    }
+}
+
+/// The size a `width × height` frame is analysed at (long side ≤ 640 px) and its scale
+/// (analysed pixels per source pixel, exact per axis after rounding).
+fn analysis_size(width: f64, height: f64) -> (u32, u32, f64) {
+    let scale = (ANALYSIS_LONG_SIDE as f64 / width.max(height)).min(1.0);
+    let aw = (width * scale).round() as u32;
+    let ah = (height * scale).round() as u32;
+    (aw, ah, f64::from(aw) / width)
+}
+
+/// Whether `region` can be analysed in frames of `width × height` source pixels (an
+/// `invalid_input` error when it cannot); Ok while the size is not known yet (under 3 px).
+pub fn region_fits(region: Region, width: f64, height: f64) -> Result<(), FlowError> {
+    if !(width >= 3.0 && height >= 3.0) {
+        return Ok(());
+    }
+    let (aw, ah, scale) = analysis_size(width, height);
+    region.fit(f64::from(aw), f64::from(ah), scale).map(|_| ())
 }
 
 /// Reused canvas and buffers for analysing frame after frame.
@@ -89,7 +139,9 @@ impl FrameAnalyzer {
     }
 
     /// Analyses the current picture of `source` (`width × height` source pixels), drawn at
-    /// ≤ 640 px. Corners and boxes in the report are in source pixels.
+    /// ≤ 640 px. Corners and boxes in the report are in source pixels. None while there is no
+    /// picture; an `invalid_input` error for a rectangle that does not fit the frame
+    /// ([`Region::fit`]).
     pub fn analyze(
         &mut self,
         source: &JsValue,
@@ -97,15 +149,25 @@ impl FrameAnalyzer {
         height: f64,
         region: Region,
         config: &CheckConfig,
-    ) -> Option<QualityReport> {
+    ) -> Result<Option<QualityReport>, FlowError> {
         if !(width >= 3.0 && height >= 3.0) {
-            return None;
+            return Ok(None);
         }
-        let scale = (ANALYSIS_LONG_SIDE as f64 / width.max(height)).min(1.0);
-        let (aw, ah) = (
-            (width * scale).round() as u32,
-            (height * scale).round() as u32,
-        );
+        let (aw, ah, scale) = analysis_size(width, height);
+        let Some(target) = region.fit(f64::from(aw), f64::from(ah), scale)? else {
+            return Ok(None);
+        };
+        Ok(self.draw_and_check(source, (aw, ah, scale), &target, width.max(height), config))
+    }
+
+    fn draw_and_check(
+        &mut self,
+        source: &JsValue,
+        (aw, ah, scale): (u32, u32, f64),
+        target: &Target,
+        resolution: f64,
+        config: &CheckConfig,
+    ) -> Option<QualityReport> {
         if self.canvas.width() != aw || self.canvas.height() != ah {
             self.canvas.set_width(aw);
             self.canvas.set_height(ah);
@@ -120,15 +182,13 @@ impl FrameAnalyzer {
         data.copy_to(&mut self.rgba);
         rgba_to_grey(&self.rgba, &mut self.grey);
         self.size = (aw as usize, ah as usize);
-        // the frame's own scale, exact per axis after rounding
-        self.scale = f64::from(aw) / width;
-        let target = region.target(f64::from(aw), f64::from(ah), self.scale)?;
+        self.scale = scale;
         let mut report = check(
             &self.grey,
             aw as usize,
             ah as usize,
-            &target,
-            width.max(height) as u32,
+            target,
+            resolution as u32,
             config,
             &mut self.scratch,
         )?;

@@ -10,7 +10,7 @@ use crate::core::FlowError;
 use crate::js::error::to_js;
 use crate::js::options::Options;
 use crate::web::convert::plain_object;
-use crate::web::frames::Region;
+use crate::web::frames::{Region, REGION_OUTSIDE, REGION_TOO_SMALL};
 use crate::web::media::field;
 use js_sys::Uint8Array;
 use tsify::{Ts, Tsify};
@@ -266,8 +266,9 @@ impl QualityAnalyzer {
         let target = self
             .spec
             .region
-            .target(f64::from(width), f64::from(height), 1.0)
-            .ok_or_else(|| to_js(&invalid("The region lies outside the frame.")))?;
+            .fit(f64::from(width), f64::from(height), 1.0)
+            .map_err(|e| to_js(&e))?
+            .ok_or_else(|| to_js(&invalid(REGION_OUTSIDE)))?;
         check(
             &self.grey,
             width as usize,
@@ -278,11 +279,7 @@ impl QualityAnalyzer {
             &mut self.scratch,
         )
         .map(|r| report_js(&r))
-        .ok_or_else(|| {
-            to_js(&invalid(
-                "The frame or its region is too small to analyse (at least 3 × 3 pixels inside the frame).",
-            ))
-        })
+        .ok_or_else(|| to_js(&invalid(REGION_TOO_SMALL)))
     }
 }
 

@@ -18,7 +18,7 @@ use crate::js::options::Options;
 use crate::web::blob::describe;
 use crate::web::canvas::encode_jpeg;
 use crate::web::convert::plain_object;
-use crate::web::frames::{FrameAnalyzer, FrameLoop, Region};
+use crate::web::frames::{region_fits, FrameAnalyzer, FrameLoop, Region};
 use crate::web::media::{field, list_devices, open_stream, video_tracks, Request};
 use crate::web::timer::sleep;
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -64,9 +64,17 @@ impl CameraInner {
             *analyzer = Some(FrameAnalyzer::new()?);
         }
         let (w, h) = self.size();
-        Ok(analyzer
-            .as_mut()
-            .and_then(|a| a.analyze(&self.video, w, h, spec.region, &spec.config)))
+        match analyzer.as_mut() {
+            Some(a) => a.analyze(&self.video, w, h, spec.region, &spec.config),
+            None => Ok(None),
+        }
+    }
+
+    /// Refuses (`invalid_input`) a pixel region that does not fit the camera's frames, once
+    /// their size is known.
+    fn fits(&self, spec: &CheckSpec) -> Result<(), FlowError> {
+        let (w, h) = self.size();
+        region_fits(spec.region, w, h)
     }
 
     /// The signature of the document at `corners` in the last frame checked.
@@ -361,7 +369,9 @@ impl Camera {
     }
 
     /// Checks the current frame once: `{ ok, reasons, sharpness, glare, brightness, contrast,
-    /// resolution, document?, face? }`; `null` before the first frame.
+    /// resolution, document?, face? }`; `null` before the first frame. A pixel region that
+    /// lies outside the frame, or keeps less than 3 × 3 pixels in it once the frame is drawn
+    /// at the analysis size (≤ 640 px), throws `invalid_input`.
     #[wasm_bindgen(js_name = checkQuality, unchecked_return_type = "QualityReport | null")]
     pub fn check_quality(&self, options: Option<QualityOptionsArg>) -> Result<JsValue, JsValue> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
@@ -377,7 +387,10 @@ impl Camera {
         run().map_err(|e| to_js(&e.at(Step::Capture)))
     }
 
-    /// Calls `callback(report)` on every new frame until `stop()` (or the camera stops).
+    /// Calls `callback(report)` on every new frame until `stop()` (or the camera stops). Throws
+    /// `invalid_input` for a pixel region that does not fit the frame (as `checkQuality`);
+    /// should the frame change size under it (another camera) so that it no longer fits, the
+    /// watch ends.
     #[wasm_bindgen(js_name = watchQuality)]
     pub fn watch_quality(
         &self,
@@ -396,6 +409,7 @@ impl Camera {
         if self.inner.stream.borrow().is_none() {
             return Err(to_js(&stopped()));
         }
+        self.inner.fits(&spec).map_err(|e| to_js(&e))?;
         let inner = Rc::clone(&self.inner);
         let frame_loop = Rc::new(FrameLoop::start(
             &self.inner.video.clone().into(),
@@ -418,7 +432,8 @@ impl Camera {
     /// the check's options, the capture's (`maxEdge`, `quality`, `crop`), `differentFrom` (a
     /// previous capture: wait until the document in the guide is another one — turned over —
     /// with reason `same_side` meanwhile), an optional `signal` and `timeoutMs`, and `onQuality`
-    /// to follow along.
+    /// to follow along. A pixel region that does not fit the frame rejects with
+    /// `invalid_input` (as `checkQuality`).
     #[wasm_bindgen(js_name = autoCapture, unchecked_return_type = "Promise<Blob>")]
     pub fn auto_capture(&self, options: Option<AutoCaptureOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
@@ -456,6 +471,7 @@ impl Camera {
             if inner.stream.borrow().is_none() {
                 return Err(stopped());
             }
+            inner.fits(&spec)?;
             let (w, h) = inner.size();
             let tolerance = spec.max_motion * w.max(h) / 640.0;
             let mut resolver: Option<Function> = None;
@@ -463,7 +479,9 @@ impl Camera {
             let resolve = resolver.ok_or_else(|| invalid("Promise unavailable."))?;
             let mut gate = Steadiness::new(steady, tolerance);
             let last = Rc::new(Cell::new(None::<(Quad, Option<Signature>)>));
-            let (checker, seen) = (Rc::clone(&inner), Rc::clone(&last));
+            let failure = Rc::new(Cell::new(None::<FlowError>));
+            let (checker, seen, failed) =
+                (Rc::clone(&inner), Rc::clone(&last), Rc::clone(&failure));
             let on_done = resolve.clone();
             let frame_loop = FrameLoop::start(&inner.video.clone().into(), move || {
                 match checker.check(&spec) {
@@ -491,8 +509,9 @@ impl Camera {
                         true
                     }
                     Ok(None) => true,
-                    Err(_) => {
-                        let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("stopped"));
+                    Err(e) => {
+                        failed.set(Some(e));
+                        let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("failed"));
                         false
                     }
                 }
@@ -530,6 +549,7 @@ impl Camera {
                     "No good frame in time: show the hints to the user, or let them take the photo by hand.",
                 )
                 .at(Step::Capture)),
+                "failed" => Err(failure.take().unwrap_or_else(stopped)),
                 _ => Err(FlowError::out_of_order("The camera stopped before a good frame.").at(Step::Capture)),
             }
         })
