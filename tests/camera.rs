@@ -524,6 +524,54 @@ async fn rejection(p: &JsValue, ms: u32, what: &str) -> JsValue {
 }
 
 #[wasm_bindgen_test]
+async fn stop_rejects_a_waiting_auto_capture_and_ends_watch_quality() {
+    let cam = open().await;
+    let (callback, reports) = recorder();
+    method(
+        &cam,
+        "watchQuality",
+        &[callback, json(r#"{"region":"id_card"}"#)],
+    )
+    .unwrap();
+    // never good enough, no timeout: only stop() can end it
+    let waiting = method(
+        &cam,
+        "autoCapture",
+        &[json(r#"{"thresholds":{"minSharpness":1e9}}"#)],
+    )
+    .unwrap();
+    for _ in 0..100 {
+        if reports.length() >= 2 {
+            break;
+        }
+        sleep(30.0).await;
+    }
+    assert!(reports.length() >= 2, "got {}", reports.length());
+    await_method(&cam, "stop", &[]).await.unwrap();
+    let e = rejection(&waiting, 1000, "autoCapture after stop()").await;
+    assert_eq!(text(&e, "code"), "out_of_order");
+    assert!(
+        text(&e, "message").contains("stopped"),
+        "{}",
+        text(&e, "message")
+    );
+    let after = reports.length();
+    sleep(300.0).await;
+    assert_eq!(
+        reports.length(),
+        after,
+        "no report after the camera's stop()"
+    );
+    // on the stopped camera both are refused at once
+    let again = method(&cam, "autoCapture", &[]).unwrap();
+    let e = rejection(&again, 1000, "autoCapture on a stopped camera").await;
+    assert_eq!(text(&e, "code"), "out_of_order");
+    let (callback, _) = recorder();
+    let e = method(&cam, "watchQuality", &[callback]).unwrap_err();
+    assert_eq!(text(&e, "code"), "out_of_order");
+}
+
+#[wasm_bindgen_test]
 async fn a_pixel_region_outside_the_frame_or_too_small_is_refused() {
     let cam = open().await;
     first_report(&cam, "{}").await;

@@ -270,6 +270,11 @@ impl FrameLoop {
         FrameLoop { state }
     }
 
+    /// Whether the loop has ended (stopped, or its callback returned false).
+    pub fn stopped(&self) -> bool {
+        self.state.stopped.get()
+    }
+
     /// Stops the loop (safe to call from inside the frame callback).
     pub fn stop(&self) {
         self.state.stopped.set(true);

@@ -35,10 +35,55 @@ struct CameraInner {
     facing: RefCell<Option<String>>,
     ideal_width: Cell<u32>,
     analyzer: RefCell<Option<FrameAnalyzer>>,
-    loops: RefCell<Vec<Rc<FrameLoop>>>,
+    /// The frame loops running on this camera (`watchQuality`, `autoCapture`).
+    loops: RefCell<Vec<Watcher>>,
+    /// Set by `stop()` (at once, before the tracks stop), cleared by a new stream.
+    stopped: Cell<bool>,
+}
+
+/// A frame loop, and what to call with `"stopped"` when the camera stops under it: the
+/// resolver an `autoCapture` waits on (its frames stop coming, so its loop would never learn).
+struct Watcher {
+    frame_loop: Rc<FrameLoop>,
+    on_stop: Option<Function>,
 }
 
 impl CameraInner {
+    /// Keeps `frame_loop` to be ended by `stop()`, forgetting those that ended already (and
+    /// their closures).
+    fn watch(&self, frame_loop: Rc<FrameLoop>, on_stop: Option<Function>) {
+        let mut loops = self.loops.borrow_mut();
+        loops.retain(|w| !w.frame_loop.stopped());
+        loops.push(Watcher {
+            frame_loop,
+            on_stop,
+        });
+    }
+
+    /// Forgets the frame loops that ended.
+    fn forget_ended(&self) {
+        self.loops.borrow_mut().retain(|w| !w.frame_loop.stopped());
+    }
+
+    /// Ends every frame loop; what waits on one learns that the camera stopped.
+    fn end_loops(&self) {
+        let watchers: Vec<Watcher> = self.loops.borrow_mut().drain(..).collect();
+        for w in watchers {
+            w.frame_loop.stop();
+            if let Some(f) = w.on_stop {
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str("stopped"));
+            }
+        }
+    }
+
+    /// The stopped error once `stop()` was called or there is no stream.
+    fn live(&self) -> Result<(), FlowError> {
+        match self.stopped.get() || self.stream.borrow().is_none() {
+            true => Err(stopped()),
+            false => Ok(()),
+        }
+    }
+
     fn size(&self) -> (f64, f64) {
         (
             f64::from(self.video.video_width()),
@@ -56,9 +101,7 @@ impl CameraInner {
     }
 
     fn check(&self, spec: &CheckSpec) -> Result<Option<QualityReport>, FlowError> {
-        if self.stream.borrow().is_none() {
-            return Err(stopped());
-        }
+        self.live()?;
         let mut analyzer = self.analyzer.borrow_mut();
         if analyzer.is_none() {
             *analyzer = Some(FrameAnalyzer::new()?);
@@ -90,6 +133,7 @@ impl CameraInner {
         let _ = self.video.set_attribute("autoplay", "");
         self.video.set_src_object(Some(&stream));
         *self.stream.borrow_mut() = Some(stream);
+        self.stopped.set(false);
         if let Ok(p) = self.video.play() {
             let _ = JsFuture::from(p).await;
         }
@@ -190,6 +234,7 @@ impl Camera {
                 ideal_width: Cell::new(request.ideal_width),
                 analyzer: RefCell::new(None),
                 loops: RefCell::new(Vec::new()),
+                stopped: Cell::new(false),
             });
             inner.attach(&request).await?;
             Ok(Camera { inner }.into())
@@ -387,7 +432,8 @@ impl Camera {
         run().map_err(|e| to_js(&e.at(Step::Capture)))
     }
 
-    /// Calls `callback(report)` on every new frame until `stop()` (or the camera stops). Throws
+    /// Calls `callback(report)` on every new frame until its `stop()`, or the camera's: after
+    /// `camera.stop()` no report comes, and a new watch throws `out_of_order`. Throws
     /// `invalid_input` for a pixel region that does not fit the frame (as `checkQuality`);
     /// should the frame change size under it (another camera) so that it no longer fits, the
     /// watch ends.
@@ -406,9 +452,7 @@ impl Camera {
             Ok((f, check_spec(&o)?))
         };
         let (f, spec) = setup().map_err(|e| to_js(&e.at(Step::Capture)))?;
-        if self.inner.stream.borrow().is_none() {
-            return Err(to_js(&stopped()));
-        }
+        self.inner.live().map_err(|e| to_js(&e))?;
         self.inner.fits(&spec).map_err(|e| to_js(&e))?;
         let inner = Rc::clone(&self.inner);
         let frame_loop = Rc::new(FrameLoop::start(
@@ -422,7 +466,7 @@ impl Camera {
                 Err(_) => false,
             },
         ));
-        self.inner.loops.borrow_mut().push(Rc::clone(&frame_loop));
+        self.inner.watch(Rc::clone(&frame_loop), None);
         Ok(QualityWatch { frame_loop })
     }
 
@@ -433,7 +477,8 @@ impl Camera {
     /// previous capture: wait until the document in the guide is another one — turned over —
     /// with reason `same_side` meanwhile), an optional `signal` and `timeoutMs`, and `onQuality`
     /// to follow along. A pixel region that does not fit the frame rejects with
-    /// `invalid_input` (as `checkQuality`).
+    /// `invalid_input` (as `checkQuality`). `camera.stop()` rejects a waiting one at once with
+    /// `out_of_order` (the camera is stopped), as it does one started after it.
     #[wasm_bindgen(js_name = autoCapture, unchecked_return_type = "Promise<Blob>")]
     pub fn auto_capture(&self, options: Option<AutoCaptureOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
@@ -468,9 +513,7 @@ impl Camera {
                 v if v.is_undefined() => None,
                 v => Some(previous_signature(&v, spec.region).await?),
             };
-            if inner.stream.borrow().is_none() {
-                return Err(stopped());
-            }
+            inner.live()?;
             inner.fits(&spec)?;
             let (w, h) = inner.size();
             let tolerance = spec.max_motion * w.max(h) / 640.0;
@@ -483,39 +526,44 @@ impl Camera {
             let (checker, seen, failed) =
                 (Rc::clone(&inner), Rc::clone(&last), Rc::clone(&failure));
             let on_done = resolve.clone();
-            let frame_loop = FrameLoop::start(&inner.video.clone().into(), move || {
-                match checker.check(&spec) {
-                    Ok(Some(mut report)) => {
-                        let corners = still_points(&report);
-                        let signature = match (report.ok, corners) {
-                            (true, Some(c)) => checker.signature(&c),
-                            _ => None,
-                        };
-                        if let Some(prev) = &previous {
-                            let same = signature.is_none_or(|s| s.similarity(prev) >= SAME_SIDE);
-                            if report.ok && same {
-                                report.reasons.push(Reason::SameSide);
-                                report.ok = false;
+            let frame_loop =
+                Rc::new(FrameLoop::start(
+                    &inner.video.clone().into(),
+                    move || match checker.check(&spec) {
+                        Ok(Some(mut report)) => {
+                            let corners = still_points(&report);
+                            let signature = match (report.ok, corners) {
+                                (true, Some(c)) => checker.signature(&c),
+                                _ => None,
+                            };
+                            if let Some(prev) = &previous {
+                                let same =
+                                    signature.is_none_or(|s| s.similarity(prev) >= SAME_SIDE);
+                                if report.ok && same {
+                                    report.reasons.push(Reason::SameSide);
+                                    report.ok = false;
+                                }
                             }
+                            if let Some(f) = &on_quality {
+                                let _ = f.call1(&JsValue::NULL, &report_js(&report));
+                            }
+                            seen.set(corners.map(|c| (c, signature)));
+                            if gate.push(report.ok, corners) {
+                                let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("good"));
+                                return false;
+                            }
+                            true
                         }
-                        if let Some(f) = &on_quality {
-                            let _ = f.call1(&JsValue::NULL, &report_js(&report));
+                        Ok(None) => true,
+                        Err(e) => {
+                            failed.set(Some(e));
+                            let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("failed"));
+                            false
                         }
-                        seen.set(corners.map(|c| (c, signature)));
-                        if gate.push(report.ok, corners) {
-                            let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("good"));
-                            return false;
-                        }
-                        true
-                    }
-                    Ok(None) => true,
-                    Err(e) => {
-                        failed.set(Some(e));
-                        let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("failed"));
-                        false
-                    }
-                }
-            });
+                    },
+                ));
+            // stop() ends it: its frames stop coming with the tracks
+            inner.watch(Rc::clone(&frame_loop), Some(resolve.clone()));
             let _abort = signal.as_ref().map(|s| {
                 let r = resolve.clone();
                 crate::web::abort::Listener::new(s, move || {
@@ -537,6 +585,7 @@ impl Camera {
                 .and_then(|v| v.as_string())
                 .unwrap_or_default();
             frame_loop.stop();
+            inner.forget_ended();
             match outcome.as_str() {
                 "good" => {
                     let shot = last.get();
@@ -550,19 +599,20 @@ impl Camera {
                 )
                 .at(Step::Capture)),
                 "failed" => Err(failure.take().unwrap_or_else(stopped)),
-                _ => Err(FlowError::out_of_order("The camera stopped before a good frame.").at(Step::Capture)),
+                _ => Err(stopped()),
             }
         })
     }
 
-    /// Stops every track and quality loop (a little later on iOS, whose camera otherwise
-    /// sometimes fails to reopen).
+    /// Stops every track and quality loop (the tracks a little later on iOS, whose camera
+    /// otherwise sometimes fails to reopen). At once: no `watchQuality` report comes any more,
+    /// a waiting `autoCapture` rejects with `out_of_order` ("The camera is stopped"), and so do
+    /// `capture`, `checkQuality` and new watches and auto-captures.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn stop(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        for l in inner.loops.borrow_mut().drain(..) {
-            l.stop();
-        }
+        inner.stopped.set(true);
+        inner.end_loops();
         promise(async move {
             if is_ios() {
                 sleep(300.0, None).await;
@@ -582,9 +632,7 @@ async fn capture_frame(
     crop: Option<(Quad, f64)>,
     signature: Option<Signature>,
 ) -> Result<JsValue, FlowError> {
-    if inner.stream.borrow().is_none() {
-        return Err(stopped());
-    }
+    inner.live()?;
     let video: JsValue = inner.video.clone().into();
     let (w, h) = (inner.video.video_width(), inner.video.video_height());
     let blob: JsValue = match crop {
