@@ -28,8 +28,14 @@ fn json(s: &str) -> JsValue {
 }
 
 async fn open() -> JsValue {
+    open_in().await.0
+}
+
+/// An open camera and its `<video>`.
+async fn open_in() -> (JsValue, JsValue) {
     camera_stage("front").await;
-    ok(Camera::open(video(), None)).await
+    let v = video();
+    (ok(Camera::open(v.clone(), None)).await, v)
 }
 
 /// The `deviceId` the video track's settings give (what `camera.deviceId` promises).
@@ -523,6 +529,29 @@ async fn rejection(p: &JsValue, ms: u32, what: &str) -> JsValue {
     }
 }
 
+/// Puts `getUserMedia` = `make(stageGetUserMedia)` (JS source) in place of the stage's own,
+/// until the next `camera_stage`. `window.__calls` records each call's constraints.
+fn replace_get_user_media(make: &str) {
+    js_sys::Function::new_with_args(
+        "",
+        &format!(
+            "const inner = window.__stage.getUserMedia;
+             window.__calls = [];
+             window.__given = [];
+             const f = ({make})(inner);
+             Object.defineProperty(MediaDevices.prototype, 'getUserMedia', {{
+               value: (c) => {{ window.__calls.push(c); return f(c); }},
+               configurable: true, writable: true }});"
+        ),
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+}
+
+fn window_field(name: &str) -> JsValue {
+    get(&js_sys::global(), name)
+}
+
 #[wasm_bindgen_test]
 async fn stop_rejects_a_waiting_auto_capture_and_ends_watch_quality() {
     let cam = open().await;
@@ -569,6 +598,46 @@ async fn stop_rejects_a_waiting_auto_capture_and_ends_watch_quality() {
     let (callback, _) = recorder();
     let e = method(&cam, "watchQuality", &[callback]).unwrap_err();
     assert_eq!(text(&e, "code"), "out_of_order");
+}
+
+#[wasm_bindgen_test]
+async fn stop_during_a_switch_keeps_the_camera_stopped() {
+    let (cam, v) = open_in().await;
+    // the new camera takes 300 ms to come
+    replace_get_user_media(
+        "(inner) => async (c) => {
+           await new Promise((r) => setTimeout(r, 300));
+           const s = await inner(c);
+           window.__given.push(s);
+           return s;
+         }",
+    );
+    let switching = method(&cam, "switchTo", &[json(r#"{"facing":"user"}"#)]).unwrap();
+    sleep(50.0).await;
+    await_method(&cam, "stop", &[]).await.unwrap();
+    let e = rejection(&switching, 2000, "switchTo interrupted by stop()").await;
+    assert_eq!(text(&e, "code"), "out_of_order");
+    assert!(
+        text(&e, "message").contains("stopped"),
+        "{}",
+        text(&e, "message")
+    );
+    sleep(100.0).await;
+    assert_eq!(get(&cam, "active").as_bool(), Some(false));
+    assert!(get(&v, "srcObject").is_null());
+    let given = Array::from(&window_field("__given"));
+    assert_eq!(given.length(), 1);
+    let tracks: Array = method(&given.get(0), "getTracks", &[])
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    for t in tracks.iter() {
+        assert_eq!(
+            text(&t, "readyState"),
+            "ended",
+            "the late stream is given back"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

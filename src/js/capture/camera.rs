@@ -39,6 +39,9 @@ struct CameraInner {
     loops: RefCell<Vec<Watcher>>,
     /// Set by `stop()` (at once, before the tracks stop), cleared by a new stream.
     stopped: Cell<bool>,
+    /// Counts `stop()`s and camera openings: an opening that sees it changed after an await
+    /// was overtaken, and gives its stream back instead of installing it.
+    generation: Cell<u32>,
 }
 
 /// A frame loop, and what to call with `"stopped"` when the camera stops under it: the
@@ -125,8 +128,32 @@ impl CameraInner {
         self.analyzer.borrow().as_ref()?.signature(corners)
     }
 
+    /// A new generation: whatever opening was under way is overtaken.
+    fn next_generation(&self) -> u32 {
+        let g = self.generation.get().wrapping_add(1);
+        self.generation.set(g);
+        g
+    }
+
+    /// Why an opening overtaken by `stop()` or a later `switchTo` failed.
+    fn overtaken(&self) -> FlowError {
+        match self.stopped.get() {
+            true => stopped(),
+            false => {
+                FlowError::out_of_order("A later switchTo replaced this one.").at(Step::Capture)
+            }
+        }
+    }
+
     async fn attach(&self, request: &Request) -> Result<(), FlowError> {
+        let generation = self.next_generation();
         let stream = open_stream(request).await?;
+        if self.generation.get() != generation {
+            for t in video_tracks(&stream) {
+                t.stop();
+            }
+            return Err(self.overtaken());
+        }
         self.stop_tracks();
         self.video.set_muted(true);
         let _ = self.video.set_attribute("playsinline", "");
@@ -139,6 +166,10 @@ impl CameraInner {
         }
         // wait (bounded) for the first frame's size
         for _ in 0..100 {
+            if self.generation.get() != generation {
+                // (the stream is stop()'s or the next opening's to stop)
+                return Err(self.overtaken());
+            }
             if self.video.video_width() > 0 {
                 return Ok(());
             }
@@ -235,6 +266,7 @@ impl Camera {
                 analyzer: RefCell::new(None),
                 loops: RefCell::new(Vec::new()),
                 stopped: Cell::new(false),
+                generation: Cell::new(0),
             });
             inner.attach(&request).await?;
             Ok(Camera { inner }.into())
@@ -289,7 +321,11 @@ impl Camera {
         field(&settings, "deviceId").as_string()
     }
 
-    /// Switches to another camera: `{ deviceId }` or `{ facing }`.
+    /// Switches to another camera: `{ deviceId }` or `{ facing }`. `stop()` wins over a switch
+    /// still under way: the camera stays stopped (a stream that arrives later is stopped at
+    /// once) and the switch rejects with `out_of_order` ("The camera is stopped"); a later
+    /// `switchTo` likewise replaces an earlier one still waiting, which rejects with
+    /// `out_of_order`.
     #[wasm_bindgen(js_name = switchTo, unchecked_return_type = "Promise<void>")]
     pub fn switch_to(&self, options: SwitchOptionsArg) -> Promise {
         let inner = Rc::clone(&self.inner);
@@ -612,12 +648,16 @@ impl Camera {
     pub fn stop(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
         inner.stopped.set(true);
+        let generation = inner.next_generation();
         inner.end_loops();
         promise(async move {
             if is_ios() {
                 sleep(300.0, None).await;
             }
-            inner.stop_tracks();
+            // (a switchTo since then stopped these tracks itself, and its own are not ours)
+            if inner.generation.get() == generation {
+                inner.stop_tracks();
+            }
             Ok(JsValue::UNDEFINED)
         })
     }
