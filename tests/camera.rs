@@ -552,6 +552,14 @@ fn window_field(name: &str) -> JsValue {
     get(&js_sys::global(), name)
 }
 
+fn first_track(v: &JsValue) -> JsValue {
+    let tracks: Array = method(&get(v, "srcObject"), "getVideoTracks", &[])
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    tracks.get(0)
+}
+
 #[wasm_bindgen_test]
 async fn stop_rejects_a_waiting_auto_capture_and_ends_watch_quality() {
     let cam = open().await;
@@ -638,6 +646,74 @@ async fn stop_during_a_switch_keeps_the_camera_stopped() {
             "the late stream is given back"
         );
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_switch_stops_the_old_camera_first_and_a_failed_one_reopens_it() {
+    let (cam, v) = open_in().await;
+    // each call records whether the camera in the video was still running when asked
+    replace_get_user_media(
+        "(inner) => async (c) => {
+           (window.__liveAtCall = window.__liveAtCall || []).push(window.__old.readyState === 'live');
+           const id = c.video && c.video.deviceId && c.video.deviceId.exact;
+           if (window.__failAll) throw new DOMException('busy', 'NotReadableError');
+           if (id === 'missing') throw new DOMException('no such camera', 'OverconstrainedError');
+           return inner(c);
+         }",
+    );
+    let old = first_track(&v);
+    with(&js_sys::global(), "__old", &old);
+    await_method(&cam, "switchTo", &[json(r#"{"facing":"user"}"#)])
+        .await
+        .unwrap();
+    let live_at_call: Vec<bool> = Array::from(&window_field("__liveAtCall"))
+        .iter()
+        .map(|b| b.as_bool().unwrap())
+        .collect();
+    assert_eq!(
+        live_at_call,
+        [false],
+        "the old camera was stopped before the new one was asked for"
+    );
+    assert_eq!(text(&old, "readyState"), "ended");
+    assert_eq!(get(&cam, "active").as_bool(), Some(true));
+    // a camera that is not there: the previous one (the same request) is back
+    let before = first_track(&v);
+    with(&js_sys::global(), "__old", &before);
+    let e = await_method(&cam, "switchTo", &[json(r#"{"deviceId":"missing"}"#)])
+        .await
+        .unwrap_err();
+    assert_eq!(text(&e, "code"), "no_camera");
+    assert_eq!(get(&cam, "active").as_bool(), Some(true));
+    assert_eq!(text(&before, "readyState"), "ended");
+    let calls = Array::from(&window_field("__calls"));
+    let last = calls.get(calls.length() - 1);
+    assert_eq!(
+        text(&last, "video.facingMode.ideal"),
+        "user",
+        "reopened as before"
+    );
+    let live_at_call = Array::from(&window_field("__liveAtCall"));
+    assert!(live_at_call.iter().all(|b| b.as_bool() == Some(false)));
+    assert!(num(&cam, "width") > 0.0);
+    // when the previous camera cannot come back either: stopped, with the new camera's error,
+    // and what waited on frames ends
+    let waiting = method(
+        &cam,
+        "autoCapture",
+        &[json(r#"{"thresholds":{"minSharpness":1e9}}"#)],
+    )
+    .unwrap();
+    with(&js_sys::global(), "__failAll", &JsValue::TRUE);
+    let e = await_method(&cam, "switchTo", &[json(r#"{"facing":"environment"}"#)])
+        .await
+        .unwrap_err();
+    with(&js_sys::global(), "__failAll", &JsValue::FALSE);
+    assert_eq!(text(&e, "code"), "camera_in_use");
+    assert_eq!(get(&cam, "active").as_bool(), Some(false));
+    let e = rejection(&waiting, 1000, "autoCapture after the camera was lost").await;
+    assert_eq!(text(&e, "code"), "out_of_order");
+    await_method(&cam, "stop", &[]).await.unwrap();
 }
 
 #[wasm_bindgen_test]

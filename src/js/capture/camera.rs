@@ -32,12 +32,14 @@ use web_sys::{AbortSignal, HtmlVideoElement, MediaStream};
 struct CameraInner {
     video: HtmlVideoElement,
     stream: RefCell<Option<MediaStream>>,
-    facing: RefCell<Option<String>>,
+    /// What opened the camera in use: a failed switch opens it again.
+    request: RefCell<Request>,
     ideal_width: Cell<u32>,
     analyzer: RefCell<Option<FrameAnalyzer>>,
     /// The frame loops running on this camera (`watchQuality`, `autoCapture`).
     loops: RefCell<Vec<Watcher>>,
-    /// Set by `stop()` (at once, before the tracks stop), cleared by a new stream.
+    /// Set by `stop()` (at once, before the tracks stop) and by a switch that could open no
+    /// camera, cleared by a new stream. Without it, no stream means a switch under way.
     stopped: Cell<bool>,
     /// Counts `stop()`s and camera openings: an opening that sees it changed after an await
     /// was overtaken, and gives its stream back instead of installing it.
@@ -79,9 +81,9 @@ impl CameraInner {
         }
     }
 
-    /// The stopped error once `stop()` was called or there is no stream.
+    /// The stopped error once the camera is stopped (not while a switch is under way).
     fn live(&self) -> Result<(), FlowError> {
-        match self.stopped.get() || self.stream.borrow().is_none() {
+        match self.stopped.get() {
             true => Err(stopped()),
             false => Ok(()),
         }
@@ -105,6 +107,9 @@ impl CameraInner {
 
     fn check(&self, spec: &CheckSpec) -> Result<Option<QualityReport>, FlowError> {
         self.live()?;
+        if self.stream.borrow().is_none() {
+            return Ok(None); // switching: no frame until the new camera's
+        }
         let mut analyzer = self.analyzer.borrow_mut();
         if analyzer.is_none() {
             *analyzer = Some(FrameAnalyzer::new()?);
@@ -145,8 +150,37 @@ impl CameraInner {
         }
     }
 
+    /// Opens the camera of `request` in place of the current one. The current one is stopped
+    /// first: many phones cannot open two cameras at once (`NotReadableError`). When the new
+    /// one fails, the previous one is opened again (its request) and the new one's error
+    /// returned; when that fails too, the camera is stopped and its loops end.
     async fn attach(&self, request: &Request) -> Result<(), FlowError> {
         let generation = self.next_generation();
+        let had = self.stream.borrow().is_some() && !self.stopped.get();
+        self.stop_tracks();
+        let e = match self.start(request, generation).await {
+            Ok(()) => {
+                *self.request.borrow_mut() = request.clone();
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        if self.generation.get() != generation {
+            return Err(e); // overtaken: the newer stop() or switch decides
+        }
+        let previous = self.request.borrow().clone();
+        if had && self.start(&previous, generation).await.is_ok() {
+            return Err(e);
+        }
+        if self.generation.get() == generation {
+            self.stopped.set(true);
+            self.end_loops();
+        }
+        Err(e)
+    }
+
+    /// Opens `request`'s camera and shows it, unless `stop()` or another opening overtakes it.
+    async fn start(&self, request: &Request, generation: u32) -> Result<(), FlowError> {
         let stream = open_stream(request).await?;
         if self.generation.get() != generation {
             for t in video_tracks(&stream) {
@@ -154,7 +188,6 @@ impl CameraInner {
             }
             return Err(self.overtaken());
         }
-        self.stop_tracks();
         self.video.set_muted(true);
         let _ = self.video.set_attribute("playsinline", "");
         let _ = self.video.set_attribute("autoplay", "");
@@ -261,7 +294,7 @@ impl Camera {
             let inner = Rc::new(CameraInner {
                 video,
                 stream: RefCell::new(None),
-                facing: RefCell::new(request.facing.clone()),
+                request: RefCell::new(request.clone()),
                 ideal_width: Cell::new(request.ideal_width),
                 analyzer: RefCell::new(None),
                 loops: RefCell::new(Vec::new()),
@@ -321,7 +354,12 @@ impl Camera {
         field(&settings, "deviceId").as_string()
     }
 
-    /// Switches to another camera: `{ deviceId }` or `{ facing }`. `stop()` wins over a switch
+    /// Switches to another camera: `{ deviceId }` or `{ facing }`. The camera in use is stopped
+    /// first (many phones cannot open two at once); if the new one then fails to open, the
+    /// previous one is opened again and the switch rejects with the new one's error (when the
+    /// previous one cannot come back either, the camera is stopped: `active` is false, and a
+    /// waiting `autoCapture` rejects). Meanwhile `checkQuality` gives `null` and `capture`
+    /// rejects with `out_of_order`. `stop()` wins over a switch
     /// still under way: the camera stays stopped (a stream that arrives later is stopped at
     /// once) and the switch rejects with `out_of_order` ("The camera is stopped"); a later
     /// `switchTo` likewise replaces an earlier one still waiting, which rejects with
@@ -340,13 +378,12 @@ impl Camera {
             .map_err(|e| e.at(Step::Capture))?;
             let mut request = camera_request(&o)?;
             if request.facing.is_none() && request.device_id.is_none() {
-                request.facing = inner.facing.borrow().clone();
+                request.facing = inner.request.borrow().facing.clone();
             }
             if o.get("idealWidth").is_undefined() {
                 request.ideal_width = inner.ideal_width.get();
             }
             inner.attach(&request).await?;
-            *inner.facing.borrow_mut() = request.facing;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -551,12 +588,11 @@ impl Camera {
             };
             inner.live()?;
             inner.fits(&spec)?;
-            let (w, h) = inner.size();
-            let tolerance = spec.max_motion * w.max(h) / 640.0;
             let mut resolver: Option<Function> = None;
             let done = Promise::new(&mut |resolve, _| resolver = Some(resolve));
             let resolve = resolver.ok_or_else(|| invalid("Promise unavailable."))?;
-            let mut gate = Steadiness::new(steady, tolerance);
+            // (made with the first report: the frames' size is unknown during a switch)
+            let mut gate: Option<Steadiness> = None;
             let last = Rc::new(Cell::new(None::<(Quad, Option<Signature>)>));
             let failure = Rc::new(Cell::new(None::<FlowError>));
             let (checker, seen, failed) =
@@ -584,6 +620,10 @@ impl Camera {
                                 let _ = f.call1(&JsValue::NULL, &report_js(&report));
                             }
                             seen.set(corners.map(|c| (c, signature)));
+                            let gate = gate.get_or_insert_with(|| {
+                                let (w, h) = checker.size();
+                                Steadiness::new(steady, spec.max_motion * w.max(h) / 640.0)
+                            });
                             if gate.push(report.ok, corners) {
                                 let _ = on_done.call1(&JsValue::NULL, &JsValue::from_str("good"));
                                 return false;
@@ -673,6 +713,12 @@ async fn capture_frame(
     signature: Option<Signature>,
 ) -> Result<JsValue, FlowError> {
     inner.live()?;
+    if inner.stream.borrow().is_none() {
+        return Err(FlowError::out_of_order(
+            "The camera is switching: capture once switchTo has settled.",
+        )
+        .at(Step::Capture));
+    }
     let video: JsValue = inner.video.clone().into();
     let (w, h) = (inner.video.video_width(), inner.video.video_height());
     let blob: JsValue = match crop {
