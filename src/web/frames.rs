@@ -67,29 +67,6 @@ impl Region {
             }
         }
     }
-
-    /// As [`Region::target`], but a rectangle that lies outside the frame, or keeps less than
-    /// 3 × 3 of its pixels inside it (what the check needs), is an `invalid_input` error
-    /// instead of None: it would never give a report.
-    pub fn fit(self, width: f64, height: f64, scale: f64) -> Result<Option<Target>, FlowError> {
-        let target = self.target(width, height, scale);
-        if let Region::Pixels((x, y, ..)) = self {
-            let refuse = |m: &str| Err(FlowError::invalid_input(m).at(Step::Capture));
-            if !(x * scale < width && y * scale < height) {
-                return refuse(REGION_OUTSIDE);
-            }
-            let inside = match target {
-                Some(Target::Region(r)) => {
-                    clamp_region(Some(r), width as usize, height as usize).is_some()
-                }
-                _ => false,
-            };
-            if !inside {
-                return refuse(REGION_TOO_SMALL);
-            }
-        }
-        Ok(target)
-    }
 }
 
 /// The size a `width × height` frame is analysed at (long side ≤ 640 px) and its scale
@@ -101,14 +78,29 @@ fn analysis_size(width: f64, height: f64) -> (u32, u32, f64) {
     (aw, ah, f64::from(aw) / width)
 }
 
-/// Whether `region` can be analysed in frames of `width × height` source pixels (an
-/// `invalid_input` error when it cannot); Ok while the size is not known yet (under 3 px).
+/// Whether `region` can be analysed in frames of `width × height` source pixels, drawn at
+/// the analysis size: an `invalid_input` error for a rectangle that lies outside them or
+/// keeps less than 3 × 3 of its pixels inside (the check needs that; `analyze` would give
+/// None for every frame). Ok while the size is not known yet (under 3 px).
 pub fn region_fits(region: Region, width: f64, height: f64) -> Result<(), FlowError> {
+    let Region::Pixels((x, y, ..)) = region else {
+        return Ok(());
+    };
     if !(width >= 3.0 && height >= 3.0) {
         return Ok(());
     }
     let (aw, ah, scale) = analysis_size(width, height);
-    region.fit(f64::from(aw), f64::from(ah), scale).map(|_| ())
+    let (aw, ah) = (f64::from(aw), f64::from(ah));
+    let refuse = |m: &str| Err(FlowError::invalid_input(m).at(Step::Capture));
+    if !(x * scale < aw && y * scale < ah) {
+        return refuse(REGION_OUTSIDE);
+    }
+    match region.target(aw, ah, scale) {
+        Some(Target::Region(r)) if clamp_region(Some(r), aw as usize, ah as usize).is_some() => {
+            Ok(())
+        }
+        _ => refuse(REGION_TOO_SMALL),
+    }
 }
 
 /// Reused canvas and buffers for analysing frame after frame.
@@ -140,8 +132,7 @@ impl FrameAnalyzer {
 
     /// Analyses the current picture of `source` (`width × height` source pixels), drawn at
     /// ≤ 640 px. Corners and boxes in the report are in source pixels. None while there is no
-    /// picture; an `invalid_input` error for a rectangle that does not fit the frame
-    /// ([`Region::fit`]).
+    /// picture, and for a rectangle that does not fit the frame (see [`region_fits`]).
     pub fn analyze(
         &mut self,
         source: &JsValue,
@@ -149,25 +140,11 @@ impl FrameAnalyzer {
         height: f64,
         region: Region,
         config: &CheckConfig,
-    ) -> Result<Option<QualityReport>, FlowError> {
+    ) -> Option<QualityReport> {
         if !(width >= 3.0 && height >= 3.0) {
-            return Ok(None);
+            return None;
         }
         let (aw, ah, scale) = analysis_size(width, height);
-        let Some(target) = region.fit(f64::from(aw), f64::from(ah), scale)? else {
-            return Ok(None);
-        };
-        Ok(self.draw_and_check(source, (aw, ah, scale), &target, width.max(height), config))
-    }
-
-    fn draw_and_check(
-        &mut self,
-        source: &JsValue,
-        (aw, ah, scale): (u32, u32, f64),
-        target: &Target,
-        resolution: f64,
-        config: &CheckConfig,
-    ) -> Option<QualityReport> {
         if self.canvas.width() != aw || self.canvas.height() != ah {
             self.canvas.set_width(aw);
             self.canvas.set_height(ah);
@@ -183,12 +160,13 @@ impl FrameAnalyzer {
         rgba_to_grey(&self.rgba, &mut self.grey);
         self.size = (aw as usize, ah as usize);
         self.scale = scale;
+        let target = region.target(f64::from(aw), f64::from(ah), scale)?;
         let mut report = check(
             &self.grey,
             aw as usize,
             ah as usize,
-            target,
-            resolution as u32,
+            &target,
+            width.max(height) as u32,
             config,
             &mut self.scratch,
         )?;

@@ -266,8 +266,7 @@ impl QualityAnalyzer {
         let target = self
             .spec
             .region
-            .fit(f64::from(width), f64::from(height), 1.0)
-            .map_err(|e| to_js(&e))?
+            .target(f64::from(width), f64::from(height), 1.0)
             .ok_or_else(|| to_js(&invalid(REGION_OUTSIDE)))?;
         check(
             &self.grey,

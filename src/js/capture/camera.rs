@@ -115,10 +115,10 @@ impl CameraInner {
             *analyzer = Some(FrameAnalyzer::new()?);
         }
         let (w, h) = self.size();
-        match analyzer.as_mut() {
-            Some(a) => a.analyze(&self.video, w, h, spec.region, &spec.config),
-            None => Ok(None),
-        }
+        region_fits(spec.region, w, h)?;
+        Ok(analyzer
+            .as_mut()
+            .and_then(|a| a.analyze(&self.video, w, h, spec.region, &spec.config)))
     }
 
     /// Refuses (`invalid_input`) a pixel region that does not fit the camera's frames, once

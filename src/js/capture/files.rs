@@ -170,7 +170,7 @@ fn find_document(
             f64::from(h),
             Region::Guide(kind),
             &CheckConfig::default(),
-        )?
+        )
         .and_then(|r| r.document)
         .and_then(|d| d.corners)
         .ok_or_else(no_document)?;
