@@ -456,15 +456,14 @@ async fn a_large_answer_to_an_xhr_upload_is_not_copied_into_wasm_memory() {
     let recto = card().await;
     let memory = || {
         let m: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-        m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length()
+        m.buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
     };
     let before = memory();
     set_faults(r#"[{"endpoint":"upload","kind":"oversized","times":1}]"#).await;
-    let _ = call(f.upload_id_document(
-        pages(&[&recto]),
-        Some(JsValue::from(o).unchecked_into()),
-    ))
-    .await;
+    let _ =
+        call(f.upload_id_document(pages(&[&recto]), Some(JsValue::from(o).unchecked_into()))).await;
     clear_faults().await;
     let grown = memory() - before;
     assert!(grown < 4 * 1024 * 1024, "wasm memory grew by {grown} bytes");

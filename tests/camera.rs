@@ -170,6 +170,36 @@ async fn watch_quality_delivers_reports_until_stopped() {
     await_method(&cam, "stop", &[]).await.unwrap();
 }
 
+/// A report callback that throws does not stop the watch, and its exception is not swallowed:
+/// it reaches the page's `error` event (`reportError`), as an uncaught one would.
+#[wasm_bindgen_test]
+async fn a_throwing_report_callback_is_reported_and_the_watch_goes_on() {
+    let cam = open().await;
+    js_sys::Function::new_no_args(
+        "window.__calls = 0; window.__reported = 0; window.addEventListener('error', (e) => { \
+         if (String(e.message).includes('broken overlay')) { window.__reported++; e.preventDefault(); } });",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let callback: JsValue = js_sys::Function::new_with_args(
+        "r",
+        "window.__calls++; throw new Error('broken overlay');",
+    )
+    .into();
+    let watch = method(&cam, "watchQuality", &[callback]).unwrap();
+    let global = js_sys::global();
+    for _ in 0..100 {
+        if num(&global, "__calls") >= 3.0 {
+            break;
+        }
+        sleep(30.0).await;
+    }
+    method(&watch, "stop", &[]).unwrap();
+    assert!(num(&global, "__calls") >= 3.0, "{} calls", num(&global, "__calls"));
+    assert_eq!(num(&global, "__reported"), num(&global, "__calls"));
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn auto_capture_resolves_on_steady_good_frames_and_times_out_or_aborts_otherwise() {
     let cam = open().await;

@@ -19,7 +19,7 @@ use crate::web::blob::describe;
 use crate::web::canvas::encode_jpeg;
 use crate::web::convert::plain_object;
 use crate::web::frames::{region_fits, FrameAnalyzer, FrameLoop, Region};
-use crate::web::media::{field, list_devices, open_stream, video_tracks, Request};
+use crate::web::media::{call_back, field, list_devices, open_stream, video_tracks, Request};
 use crate::web::timer::sleep;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
@@ -532,7 +532,7 @@ impl Camera {
             &self.inner.video.clone().into(),
             move || match inner.check(&spec) {
                 Ok(Some(report)) => {
-                    let _ = f.call1(&JsValue::NULL, &report_js(&report));
+                    call_back(&f, &report_js(&report));
                     true
                 }
                 Ok(None) => true,
@@ -617,7 +617,7 @@ impl Camera {
                                 }
                             }
                             if let Some(f) = &on_quality {
-                                let _ = f.call1(&JsValue::NULL, &report_js(&report));
+                                call_back(f, &report_js(&report));
                             }
                             seen.set(corners.map(|c| (c, signature)));
                             let gate = gate.get_or_insert_with(|| {
