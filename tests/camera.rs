@@ -195,7 +195,11 @@ async fn a_throwing_report_callback_is_reported_and_the_watch_goes_on() {
         sleep(30.0).await;
     }
     method(&watch, "stop", &[]).unwrap();
-    assert!(num(&global, "__calls") >= 3.0, "{} calls", num(&global, "__calls"));
+    assert!(
+        num(&global, "__calls") >= 3.0,
+        "{} calls",
+        num(&global, "__calls")
+    );
     assert_eq!(num(&global, "__reported"), num(&global, "__calls"));
     await_method(&cam, "stop", &[]).await.unwrap();
 }
