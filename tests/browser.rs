@@ -392,6 +392,51 @@ async fn a_failed_page_is_retried_alone_and_accepted_pages_are_not_resent() {
     clear_faults().await;
 }
 
+/// An upload's own `signal` cancels that upload only: the flow goes on, and the pages it had
+/// accepted are not sent again (the flow's `signal` ends the whole flow: the test above).
+#[wasm_bindgen_test]
+async fn an_upload_cancelled_by_its_own_signal_leaves_the_flow_usable() {
+    clear_faults().await;
+    let (id, _, f) = prepared(DEFAULT_PROCESS, "").await;
+    let (recto, verso) = (card().await, card().await);
+    // the second page is held 3 s: cancelled in flight, after the first was accepted
+    set_faults(r#"[{"endpoint":"upload","kind":"latency","latency_ms":3000,"skip":1,"times":1}]"#)
+        .await;
+    let controller = web_sys::AbortController::new().unwrap();
+    let uo = Object::new();
+    with(&uo, "signal", &controller.signal());
+    let upload = f.upload_id_document(
+        pages(&[&recto, &verso]),
+        Some(JsValue::from(uo).unchecked_into()),
+    );
+    sleep(800.0).await;
+    controller.abort();
+    let e = err(upload).await;
+    clear_faults().await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("aborted".into(), "document".into())
+    );
+    let state: JsValue = f.state().unwrap().into();
+    let uploaded: Array = get(&state, "documents.id_document_image.uploadedPages").unchecked_into();
+    assert_eq!(uploaded.to_vec(), [JsValue::from(0)]);
+    // the same flow, the same pages: only the second is sent
+    ok(f.upload_id_document(pages(&[&recto, &verso]), None)).await;
+    ok(f.upload_selfie(selfie().await.into(), None)).await;
+    ok(f.finalize()).await;
+    assert_eq!(final_status(id).await, "OK");
+    let a = admin(id).await;
+    assert_eq!(num(&a, "documents.id_document_image.pages.0.uploads"), 1.0);
+    // an already aborted signal: refused before anything is sent
+    let (_, _, g) = prepared(DEFAULT_PROCESS, "").await;
+    let uo = Object::new();
+    with(&uo, "signal", &web_sys::AbortSignal::abort());
+    let e =
+        err(g.upload_id_document(pages(&[&recto]), Some(JsValue::from(uo).unchecked_into()))).await;
+    assert_eq!(text(&e, "code"), "aborted");
+    ok(g.upload_id_document(pages(&[&recto]), None)).await;
+}
+
 /// A proxy (or a server) that sends an upload on to another origin, with the same path: a 307
 /// keeps the method, the body and the `x-api-key` header. Without `onProgress` the upload goes
 /// through fetch, which refuses the redirect before anything is sent there. With it, through

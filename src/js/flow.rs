@@ -18,7 +18,7 @@ use std::future::Future;
 use std::rc::Rc;
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
-use web_sys::Blob;
+use web_sys::{AbortSignal, Blob};
 
 #[wasm_bindgen]
 extern "C" {
@@ -198,6 +198,7 @@ impl Inner {
         pages: Vec<JsValue>,
         step: Step,
         on_progress: Option<Function>,
+        signal: Option<AbortSignal>,
     ) -> Result<(), FlowError> {
         let total = self
             .state
@@ -269,6 +270,7 @@ impl Inner {
                         .is_some()
                         .then(|| Rc::clone(&progress) as Rc<dyn Fn(f64, f64)>),
                     page: Some(index),
+                    signal: signal.clone(),
                 };
                 self.client.send(&call).await?;
                 self.state
@@ -413,8 +415,10 @@ struct InfoJs {
     raw: JsValue,
 }
 
-fn upload_options(value: &JsValue) -> Result<Option<Function>, FlowError> {
-    Options::new(value, "upload options", &["onProgress"], true)?.function("onProgress")
+/// `{ onProgress, signal }` of one upload.
+fn upload_options(value: &JsValue) -> Result<(Option<Function>, Option<AbortSignal>), FlowError> {
+    let o = Options::new(value, "upload options", &["onProgress", "signal"], true)?;
+    Ok((o.function("onProgress")?, o.signal("signal")?))
 }
 
 fn step_event(callback: Option<&Function>, step: Step, status: &'static str) {
@@ -567,10 +571,10 @@ impl Id360Flow {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         queued(&self.inner, async move {
-            let on_progress = upload_options(&options).map_err(|e| e.at(step))?;
+            let (on_progress, signal) = upload_options(&options).map_err(|e| e.at(step))?;
             let pages = pages_of(&pages, "pages").map_err(|e| e.at(step))?;
             inner
-                .upload(document, pages, step, on_progress)
+                .upload(document, pages, step, on_progress, signal)
                 .await
                 .map(|()| JsValue::UNDEFINED)
         })
@@ -663,7 +667,7 @@ impl Id360Flow {
             }
             step(Step::Document, "start");
             inner
-                .upload(document, pages, Step::Document, on_progress.clone())
+                .upload(document, pages, Step::Document, on_progress.clone(), None)
                 .await?;
             step(Step::Document, "done");
             if has_selfie {
@@ -674,6 +678,7 @@ impl Id360Flow {
                         vec![selfie],
                         Step::Selfie,
                         on_progress,
+                        None,
                     )
                     .await?;
                 step(Step::Selfie, "done");

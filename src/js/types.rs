@@ -38,6 +38,11 @@ export interface TermsOptions { /** Also consent to biometric face comparison (n
 export interface UploadOptions {
   /** Real byte progress (XMLHttpRequest) in browsers; per completed page in Node. */
   onProgress?: (progress: UploadProgress) => void;
+  /**
+   * Cancels this upload only (rejects with `aborted`): the flow goes on, pages already accepted
+   * are kept and not sent again. (The flow's own `signal` ends the whole flow.)
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of `run`. */

@@ -49,6 +49,37 @@ impl Drop for Listener {
     }
 }
 
+/// A signal that aborts when either of two does (the flow's and one call's); dropping it removes
+/// its listeners.
+pub struct Either {
+    controller: AbortController,
+    _listeners: [Listener; 2],
+}
+
+impl Either {
+    /// None when AbortController is unavailable.
+    pub fn new(a: &AbortSignal, b: &AbortSignal) -> Option<Either> {
+        let controller = AbortController::new().ok()?;
+        let fire = || {
+            let controller = controller.clone();
+            move || controller.abort()
+        };
+        let listeners = [Listener::new(a, fire()), Listener::new(b, fire())];
+        if a.aborted() || b.aborted() {
+            controller.abort();
+        }
+        Some(Either {
+            controller,
+            _listeners: listeners,
+        })
+    }
+
+    /// The combined signal.
+    pub fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+}
+
 /// The controller of one request attempt.
 pub struct AbortGuard {
     controller: AbortController,

@@ -2,7 +2,7 @@
 //! `transport`, classified into success or a [`FlowError`], retried by the core's
 //! [`RetryPolicy`] with each retry announced to the caller.
 
-use super::abort::{AbortGuard, Cause};
+use super::abort::{AbortGuard, Cause, Either};
 use super::convert::plain_object;
 use super::media::{call, call_back, field};
 use super::timer::sleep;
@@ -54,6 +54,8 @@ pub struct Call<'a> {
     pub progress: Option<Rc<dyn Fn(f64, f64)>>,
     /// Page index, for retry events.
     pub page: Option<u32>,
+    /// The call's own AbortSignal (besides the flow's): cancels this call only.
+    pub signal: Option<AbortSignal>,
 }
 
 impl Call<'_> {
@@ -69,6 +71,7 @@ impl Call<'_> {
             want_json: false,
             progress: None,
             page: None,
+            signal: None,
         }
     }
 }
@@ -95,18 +98,24 @@ fn retry_after_ms(value: Option<&str>) -> Option<u64> {
 }
 
 impl Client {
-    fn user_aborted(&self) -> bool {
-        self.signal.as_ref().is_some_and(AbortSignal::aborted)
-    }
-
     /// Sends `call`, retrying transient failures. Returns the parsed JSON when `want_json`.
     pub async fn send(&self, call: &Call<'_>) -> Result<Option<JsValue>, FlowError> {
+        // the flow's signal, the call's, or one that fires with either
+        let either = match (&self.signal, &call.signal) {
+            (Some(a), Some(b)) => Either::new(a, b),
+            _ => None,
+        };
+        let signal = match &either {
+            Some(e) => Some(e.signal()),
+            None => call.signal.clone().or_else(|| self.signal.clone()),
+        };
+        let signal = signal.as_ref();
         let mut attempts = 0u32;
         // Whether an earlier attempt may have reached ID360 without its answer reaching us.
         let mut maybe_done = false;
         loop {
             attempts = attempts.saturating_add(1);
-            let error = match self.attempt(call).await {
+            let error = match self.attempt(call, signal).await {
                 Ok(value) => return Ok(value),
                 Err(e) => e.at(call.step),
             };
@@ -138,7 +147,7 @@ impl Client {
                 self.policy
                     .delay_ms(attempts, error.retry_after_ms, js_sys::Math::random());
             self.announce_retry(call, attempts + 1, delay, &error);
-            if !sleep(delay as f64, self.signal.as_ref()).await {
+            if !sleep(delay as f64, signal).await {
                 return Err(aborted().at(call.step));
             }
         }
@@ -161,8 +170,12 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, call: &Call<'_>) -> Result<Option<JsValue>, FlowError> {
-        if self.user_aborted() {
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        user: Option<&AbortSignal>,
+    ) -> Result<Option<JsValue>, FlowError> {
+        if user.is_some_and(AbortSignal::aborted) {
             return Err(aborted());
         }
         let timeout = if call.body.is_some() {
@@ -170,7 +183,7 @@ impl Client {
         } else {
             self.timeout_ms
         };
-        let mut guard = AbortGuard::new(timeout, self.signal.as_ref()).ok_or_else(|| {
+        let mut guard = AbortGuard::new(timeout, user).ok_or_else(|| {
             FlowError::new(
                 ErrorCode::Network,
                 "AbortController is not available in this environment.",
