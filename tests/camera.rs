@@ -642,6 +642,37 @@ async fn stop_rejects_a_waiting_auto_capture_and_ends_watch_quality() {
     assert_eq!(text(&e, "code"), "out_of_order");
 }
 
+/// A camera that stops by itself (unplugged, taken by another application, permission
+/// withdrawn: its track ends without `stop()`) rejects a waiting `autoCapture` with
+/// `camera_in_use`, where it used to wait for frames that never came. (A track's own `stop()`
+/// fires no `ended`: the test stops it, then sends the event the browser would.)
+#[wasm_bindgen_test]
+async fn a_camera_that_ends_by_itself_rejects_a_waiting_auto_capture() {
+    let (cam, v) = open_in().await;
+    let waiting = method(
+        &cam,
+        "autoCapture",
+        &[json(r#"{"thresholds":{"minSharpness":1e9}}"#)],
+    )
+    .unwrap();
+    sleep(200.0).await;
+    let stream = get(&v, "srcObject");
+    let tracks: Array = method(&stream, "getVideoTracks", &[])
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let track = tracks.get(0);
+    method(&track, "stop", &[]).unwrap();
+    let ended = web_sys::Event::new("ended").unwrap();
+    method(&track, "dispatchEvent", &[ended.into()]).unwrap();
+    let e = rejection(&waiting, 1000, "autoCapture after the camera ended").await;
+    assert_eq!(text(&e, "code"), "camera_in_use", "{}", text(&e, "message"));
+    assert_eq!(get(&cam, "active").as_bool(), Some(false));
+    let again = method(&cam, "autoCapture", &[]).unwrap();
+    let e = rejection(&again, 1000, "autoCapture on the ended camera").await;
+    assert_eq!(text(&e, "code"), "out_of_order");
+}
+
 #[wasm_bindgen_test]
 async fn stop_during_a_switch_keeps_the_camera_stopped() {
     let (cam, v) = open_in().await;

@@ -44,6 +44,9 @@ struct CameraInner {
     /// Counts `stop()`s and camera openings: an opening that sees it changed after an await
     /// was overtaken, and gives its stream back instead of installing it.
     generation: Cell<u32>,
+    /// The tracks' `onended`: a camera that stops by itself (unplugged, taken by another
+    /// application, permission withdrawn) stops this one.
+    on_ended: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
 /// A frame loop, and what to call with `"stopped"` when the camera stops under it: the
@@ -70,13 +73,14 @@ impl CameraInner {
         self.loops.borrow_mut().retain(|w| !w.frame_loop.stopped());
     }
 
-    /// Ends every frame loop; what waits on one learns that the camera stopped.
-    fn end_loops(&self) {
+    /// Ends every frame loop; what waits on one learns why (`"stopped"` by `stop()`, `"ended"`
+    /// by the camera itself).
+    fn end_loops(&self, why: &str) {
         let watchers: Vec<Watcher> = self.loops.borrow_mut().drain(..).collect();
         for w in watchers {
             w.frame_loop.stop();
             if let Some(f) = w.on_stop {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str("stopped"));
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(why));
             }
         }
     }
@@ -99,6 +103,7 @@ impl CameraInner {
     fn stop_tracks(&self) {
         if let Some(stream) = self.stream.borrow_mut().take() {
             for t in video_tracks(&stream) {
+                t.set_onended(None);
                 t.stop();
             }
         }
@@ -154,7 +159,7 @@ impl CameraInner {
     /// first: many phones cannot open two cameras at once (`NotReadableError`). When the new
     /// one fails, the previous one is opened again (its request) and the new one's error
     /// returned; when that fails too, the camera is stopped and its loops end.
-    async fn attach(&self, request: &Request) -> Result<(), FlowError> {
+    async fn attach(self: &Rc<Self>, request: &Request) -> Result<(), FlowError> {
         let generation = self.next_generation();
         let had = self.stream.borrow().is_some() && !self.stopped.get();
         self.stop_tracks();
@@ -174,13 +179,13 @@ impl CameraInner {
         }
         if self.generation.get() == generation {
             self.stopped.set(true);
-            self.end_loops();
+            self.end_loops("stopped");
         }
         Err(e)
     }
 
     /// Opens `request`'s camera and shows it, unless `stop()` or another opening overtakes it.
-    async fn start(&self, request: &Request, generation: u32) -> Result<(), FlowError> {
+    async fn start(self: &Rc<Self>, request: &Request, generation: u32) -> Result<(), FlowError> {
         let stream = open_stream(request).await?;
         if self.generation.get() != generation {
             for t in video_tracks(&stream) {
@@ -192,6 +197,25 @@ impl CameraInner {
         let _ = self.video.set_attribute("playsinline", "");
         let _ = self.video.set_attribute("autoplay", "");
         self.video.set_src_object(Some(&stream));
+        // (`stop()` on a track fires no `ended`: this hears only the camera's own end; and a
+        // track of an earlier stream, ended late, finds the current one live)
+        let weak = Rc::downgrade(self);
+        let on_ended = Closure::<dyn FnMut()>::new(move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let ended = inner.stream.borrow().as_ref().is_some_and(|s| {
+                video_tracks(s)
+                    .iter()
+                    .all(|t| t.ready_state() == web_sys::MediaStreamTrackState::Ended)
+            });
+            if ended && !inner.stopped.get() {
+                inner.stopped.set(true);
+                inner.end_loops("ended");
+            }
+        });
+        for t in video_tracks(&stream) {
+            t.set_onended(Some(on_ended.as_ref().unchecked_ref()));
+        }
+        *self.on_ended.borrow_mut() = Some(on_ended);
         *self.stream.borrow_mut() = Some(stream);
         self.stopped.set(false);
         if let Ok(p) = self.video.play() {
@@ -214,6 +238,17 @@ impl CameraInner {
             "The camera gave no picture within 5 seconds.",
         )
         .at(Step::Capture))
+    }
+}
+
+impl Drop for CameraInner {
+    fn drop(&mut self) {
+        // a camera freed while its tracks run: their `onended` must not call a dropped closure
+        if let Some(stream) = self.stream.borrow().as_ref() {
+            for t in video_tracks(stream) {
+                t.set_onended(None);
+            }
+        }
     }
 }
 
@@ -300,6 +335,7 @@ impl Camera {
                 loops: RefCell::new(Vec::new()),
                 stopped: Cell::new(false),
                 generation: Cell::new(0),
+                on_ended: RefCell::new(None),
             });
             inner.attach(&request).await?;
             Ok(Camera { inner }.into())
@@ -675,6 +711,11 @@ impl Camera {
                 )
                 .at(Step::Capture)),
                 "failed" => Err(failure.take().unwrap_or_else(stopped)),
+                "ended" => Err(FlowError::new(
+                    ErrorCode::CameraInUse,
+                    "The camera stopped by itself (unplugged, or taken by another application): open it again.",
+                )
+                .at(Step::Capture)),
                 _ => Err(stopped()),
             }
         })
@@ -689,7 +730,7 @@ impl Camera {
         let inner = Rc::clone(&self.inner);
         inner.stopped.set(true);
         let generation = inner.next_generation();
-        inner.end_loops();
+        inner.end_loops("stopped");
         promise(async move {
             if is_ios() {
                 sleep(300.0, None).await;
