@@ -80,16 +80,18 @@ pub fn check(
         &config.quality,
         &mut scratch.quality,
     )?;
-    // detection works on ≤ 800 px: reduce larger frames by an integer factor (a frame long
-    // and narrow enough to come out under 3 px across is unusable: None, like any other)
+    // detection works on ≤ 800 px: reduce larger frames by an integer factor (for detection
+    // only; a frame long and narrow enough to come out under 3 px across is unusable for it:
+    // None, like any other)
     let f = width.max(height).div_ceil(DETECT_LONG_SIDE).max(1);
     let (sw, sh) = (width / f, height / f);
-    if sw < 3 || sh < 3 {
-        return None;
-    }
-    let small: &[u8] = if f == 1 {
+    let detects = !matches!(target, Target::Whole | Target::Region(_));
+    let small: &[u8] = if f == 1 || !detects {
         grey
     } else {
+        if sw < 3 || sh < 3 {
+            return None;
+        }
         reduce(
             grey,
             width,
