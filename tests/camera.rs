@@ -713,6 +713,37 @@ async fn stop_during_a_switch_keeps_the_camera_stopped() {
     }
 }
 
+/// A double tap on "switch camera": the second switch overtakes the first while its camera is
+/// still coming, then fails. The camera that was open before both comes back (the second
+/// switch used to see no stream, take the camera for already gone, and stop it for good).
+#[wasm_bindgen_test]
+async fn a_failed_switch_that_overtook_another_reopens_the_camera_before_both() {
+    let (cam, _v) = open_in().await;
+    replace_get_user_media(
+        "(inner) => async (c) => {
+           const id = c.video && c.video.deviceId && c.video.deviceId.exact;
+           if (id === 'missing') throw new DOMException('no such camera', 'OverconstrainedError');
+           await new Promise((r) => setTimeout(r, 150));
+           return inner(c);
+         }",
+    );
+    let first = method(&cam, "switchTo", &[json(r#"{"facing":"user"}"#)]).unwrap();
+    let second = method(&cam, "switchTo", &[json(r#"{"deviceId":"missing"}"#)]).unwrap();
+    let e = rejection(&second, 3000, "the failing switch").await;
+    assert_eq!(text(&e, "code"), "no_camera");
+    let e = rejection(&first, 3000, "the overtaken switch").await;
+    assert_eq!(text(&e, "code"), "out_of_order");
+    assert_eq!(get(&cam, "active").as_bool(), Some(true));
+    let calls = Array::from(&window_field("__calls"));
+    let last = calls.get(calls.length() - 1);
+    assert_eq!(
+        text(&last, "video.facingMode.ideal"),
+        "environment",
+        "the camera before both"
+    );
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn a_switch_stops_the_old_camera_first_and_a_failed_one_reopens_it() {
     let (cam, v) = open_in().await;

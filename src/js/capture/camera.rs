@@ -44,6 +44,9 @@ struct CameraInner {
     /// Counts `stop()`s and camera openings: an opening that sees it changed after an await
     /// was overtaken, and gives its stream back instead of installing it.
     generation: Cell<u32>,
+    /// Whether a camera was ever shown: a failed switch reopens the previous one (not a failed
+    /// `open`), even when another switch under way had already stopped it.
+    opened: Cell<bool>,
     /// The tracks' `onended`: a camera that stops by itself (unplugged, taken by another
     /// application, permission withdrawn) stops this one.
     on_ended: RefCell<Option<Closure<dyn FnMut()>>>,
@@ -161,7 +164,7 @@ impl CameraInner {
     /// returned; when that fails too, the camera is stopped and its loops end.
     async fn attach(self: &Rc<Self>, request: &Request) -> Result<(), FlowError> {
         let generation = self.next_generation();
-        let had = self.stream.borrow().is_some() && !self.stopped.get();
+        let had = self.opened.get() && !self.stopped.get();
         self.stop_tracks();
         let e = match self.start(request, generation).await {
             Ok(()) => {
@@ -228,9 +231,13 @@ impl CameraInner {
                 return Err(self.overtaken());
             }
             if self.video.video_width() > 0 {
+                self.opened.set(true);
                 return Ok(());
             }
             sleep(50.0, None).await;
+        }
+        if self.generation.get() != generation {
+            return Err(self.overtaken()); // (a newer opening's stream is not ours to stop)
         }
         self.stop_tracks();
         Err(FlowError::new(
@@ -335,6 +342,7 @@ impl Camera {
                 loops: RefCell::new(Vec::new()),
                 stopped: Cell::new(false),
                 generation: Cell::new(0),
+                opened: Cell::new(false),
                 on_ended: RefCell::new(None),
             });
             inner.attach(&request).await?;
