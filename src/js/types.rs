@@ -40,7 +40,9 @@ export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   /**
    * Cancels this upload only (rejects with `aborted`): the flow goes on, pages already accepted
-   * are kept and not sent again. (The flow's own `signal` ends the whole flow.)
+   * are kept and not sent again. An upload waiting its turn behind another call on the flow
+   * rejects when its turn comes, before sending anything. (The flow's own `signal` ends the
+   * whole flow.)
    */
   signal?: AbortSignal;
 }

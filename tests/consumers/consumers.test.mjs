@@ -148,6 +148,12 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     const a = new QualityAnalyzer();
     out.greyNull = await code(() => a.analyzeGrey(null, 4, 4));
     out.greyArray = await code(() => a.analyzeGrey(Array(16).fill(0), 4, 4));
+    const detached = new Uint8ClampedArray(new ArrayBuffer(16));
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    out.greyDetached = await code(() => a.analyzeGrey(detached, 4, 4));
+    out.greyInherits = await code(() => a.analyzeGrey(Object.create(Uint8Array.prototype), 4, 4));
+    out.greyProxy = await code(() => a.analyzeGrey(new Proxy(new Uint8Array(16), {}), 4, 4));
+    out.imageDataProxy = await code(() => a.analyzeImageData({ data: new Proxy(new Uint8ClampedArray(64), {}), width: 4, height: 4 }));
     out.greyClamped = a.analyzeGrey(new Uint8ClampedArray(64 * 64).fill(128), 64, 64).brightness > 0.4;
     out.greyAfter = typeof a.analyzeGrey(new Uint8Array(64 * 64), 64, 64).ok;
     const keysThrow = new Proxy({}, { ownKeys() { throw new Error('ownKeys'); } });
@@ -170,7 +176,8 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
   `;
   const out = execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString();
   assert.deepEqual(JSON.parse(out), {
-    greyNull: 'invalid_input', greyArray: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
+    greyNull: 'invalid_input', greyArray: 'invalid_input', greyDetached: 'invalid_input', greyInherits: 'invalid_input',
+    greyProxy: 'invalid_input', imageDataProxy: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
     optionsProxy: 'invalid_input', proxyPages: 'invalid_input', longArray: 'invalid_input',
     afterwards: 'no error', reported: ['broken bar'], finalized: 1,
   });

@@ -214,15 +214,11 @@ impl QualityAnalyzer {
         }
         too_large(needed)?;
         let n = needed as u32;
-        let view = if let Some(a) = data.dyn_ref::<js_sys::Uint8ClampedArray>() {
-            Uint8Array::new_with_byte_offset_and_length(&a.buffer(), a.byte_offset(), a.length())
-        } else {
-            data.dyn_ref::<Uint8Array>().cloned().ok_or_else(|| {
-                to_js(&invalid(
-                    "data must be a Uint8Array or Uint8ClampedArray of width × height grey bytes.",
-                ))
-            })?
-        };
+        let view = byte_view(data).ok_or_else(|| {
+            to_js(&invalid(
+                "data must be a Uint8Array or Uint8ClampedArray of width × height grey bytes.",
+            ))
+        })?;
         if view.length() < n {
             return Err(short());
         }
@@ -238,9 +234,8 @@ impl QualityAnalyzer {
         #[wasm_bindgen(unchecked_param_type = "ImageData")] image: JsValue,
         resolution: Option<u32>,
     ) -> Result<JsValue, JsValue> {
-        let data: js_sys::Uint8ClampedArray = field(&image, "data")
-            .dyn_into()
-            .map_err(|_| to_js(&invalid("analyzeImageData needs an ImageData.")))?;
+        let data = byte_view(&field(&image, "data"))
+            .ok_or_else(|| to_js(&invalid("analyzeImageData needs an ImageData.")))?;
         let width = field(&image, "width").as_f64().unwrap_or(0.0) as u32;
         let height = field(&image, "height").as_f64().unwrap_or(0.0) as u32;
         let needed = u64::from(width) * u64::from(height);
@@ -280,6 +275,25 @@ impl QualityAnalyzer {
         .map(|r| report_js(&r))
         .ok_or_else(|| to_js(&invalid(REGION_TOO_SMALL)))
     }
+}
+
+/// A `Uint8Array` over the bytes of `data` (a `Uint8Array` or `Uint8ClampedArray`), made only
+/// through calls that cannot throw into wasm: a Proxy, an object that merely inherits from a
+/// typed array, or a view of a buffer sent to a worker gives None (a JS exception inside a
+/// method would leave the analyzer borrowed for good).
+fn byte_view(data: &JsValue) -> Option<Uint8Array> {
+    if !(data.is_instance_of::<Uint8Array>() || data.is_instance_of::<js_sys::Uint8ClampedArray>())
+    {
+        return None;
+    }
+    let get = |key: &str| js_sys::Reflect::get(data, &JsValue::from_str(key)).ok();
+    let args = js_sys::Array::of3(&get("buffer")?, &get("byteOffset")?, &get("length")?);
+    let view = js_sys::Reflect::construct(
+        field(&js_sys::global(), "Uint8Array").dyn_ref::<js_sys::Function>()?,
+        &args,
+    )
+    .ok()?;
+    view.dyn_into().ok()
 }
 
 fn too_large(pixels: u64) -> Result<(), JsValue> {
