@@ -150,12 +150,7 @@ async fn watch_quality_delivers_reports_until_stopped() {
         &[callback, json(r#"{"region":"id_card"}"#)],
     )
     .unwrap();
-    for _ in 0..100 {
-        if reports.length() >= 3 {
-            break;
-        }
-        sleep(30.0).await;
-    }
+    until(|| reports.length() >= 3).await;
     assert!(reports.length() >= 3, "got {}", reports.length());
     assert!(reports
         .iter()
@@ -188,12 +183,7 @@ async fn a_throwing_report_callback_is_reported_and_the_watch_goes_on() {
     .into();
     let watch = method(&cam, "watchQuality", &[callback]).unwrap();
     let global = js_sys::global();
-    for _ in 0..100 {
-        if num(&global, "__calls") >= 3.0 {
-            break;
-        }
-        sleep(30.0).await;
-    }
+    until(|| num(&global, "__calls") >= 3.0).await;
     method(&watch, "stop", &[]).unwrap();
     assert!(
         num(&global, "__calls") >= 3.0,
@@ -582,6 +572,16 @@ fn replace_get_user_media(make: &str) {
     .unwrap();
 }
 
+/// Waits until `done` holds, 3 s at most (the caller asserts what it waited for).
+async fn until(mut done: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        sleep(30.0).await;
+    }
+}
+
 fn window_field(name: &str) -> JsValue {
     get(&js_sys::global(), name)
 }
@@ -611,12 +611,7 @@ async fn stop_rejects_a_waiting_auto_capture_and_ends_watch_quality() {
         &[json(r#"{"thresholds":{"minSharpness":1e9}}"#)],
     )
     .unwrap();
-    for _ in 0..100 {
-        if reports.length() >= 2 {
-            break;
-        }
-        sleep(30.0).await;
-    }
+    until(|| reports.length() >= 2).await;
     assert!(reports.length() >= 2, "got {}", reports.length());
     await_method(&cam, "stop", &[]).await.unwrap();
     let e = rejection(&waiting, 1000, "autoCapture after stop()").await;

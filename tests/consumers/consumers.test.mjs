@@ -117,31 +117,36 @@ test('a Vite 7 production build finds the wasm without manual copying', async ()
   assert.deepEqual(result, { finalized: 1, secondFinalize: 'out_of_order', simd: true });
 });
 
-test('Node imports the package and runs a flow through fetch', async () => {
-  const script = `
-    import init, { Id360Flow } from 'id360-flow';
+// The start of a Node script against the sandbox (its URL is the script's argument): \`init()\`,
+// a fresh enrollment \`created\`, a sample \`card\` and its \`flow\`.
+const NODE_FLOW = (imports) => `
+    import init, { ${imports} } from 'id360-flow';
     await init();
     const sandbox = process.argv[1];
     const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST', body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
     const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
     const flow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox } });
+`;
+
+/** Runs a Node script (an ES module) beside the installed package; what it printed, as JSON. */
+const inNode = (script) =>
+  JSON.parse(execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString());
+
+test('Node imports the package and runs a flow through fetch', async () => {
+  const script = NODE_FLOW('Id360Flow') + `
     const progress = [];
     await flow.run({ document: [card], onProgress: (p) => progress.push(p.loaded === p.total) });
     const admin = await (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json();
     console.log(JSON.stringify({ finalized: admin.finalize_count, progress }));
   `;
-  const out = execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString();
-  assert.deepEqual(JSON.parse(out), { finalized: 1, progress: [true] });
+  assert.deepEqual(inNode(script), { finalized: 1, progress: [true] });
 });
 
 test('a caller value that throws, or of the wrong type, is an Id360Error and nothing stays stuck', async () => {
   // A JS exception thrown inside a wasm call skips the Rust code after it: before, a Proxy page
   // array left the flow's queue held (every later call pending for good), and analyzeGrey(null)
   // left the analyzer borrowed ("recursive use of an object" on every later call).
-  const script = `
-    import init, { Id360Flow, Id360Error, QualityAnalyzer } from 'id360-flow';
-    await init();
-    const sandbox = process.argv[1];
+  const script = NODE_FLOW('Id360Flow, Id360Error, QualityAnalyzer') + `
     const code = async (f) => { try { await f(); return 'no error'; } catch (e) { return e instanceof Id360Error ? e.code : 'not an Id360Error: ' + e; } };
     const within = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r('pending after ' + ms + ' ms'), ms))]);
     const out = {};
@@ -158,9 +163,6 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     out.greyAfter = typeof a.analyzeGrey(new Uint8Array(64 * 64), 64, 64).ok;
     const keysThrow = new Proxy({}, { ownKeys() { throw new Error('ownKeys'); } });
     out.optionsProxy = await code(() => new Id360Flow(keysThrow));
-    const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST', body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
-    const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
-    const flow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox } });
     const pages = new Proxy([card], { get(t, k) { if (k === '0') throw new Error('page getter'); return t[k]; } });
     await flow.enrollmentInfo();
     out.proxyPages = await within(code(() => flow.run({ document: pages })), 5000);
@@ -174,8 +176,7 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     out.finalized = admin.finalize_count;
     console.log(JSON.stringify(out));
   `;
-  const out = execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString();
-  assert.deepEqual(JSON.parse(out), {
+  assert.deepEqual(inNode(script), {
     greyNull: 'invalid_input', greyArray: 'invalid_input', greyDetached: 'invalid_input', greyInherits: 'invalid_input',
     greyProxy: 'invalid_input', imageDataProxy: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
     optionsProxy: 'invalid_input', proxyPages: 'invalid_input', longArray: 'invalid_input',
@@ -185,13 +186,7 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
 
 test('enrollmentInfo() is read once: its status is the first one, not refreshed after finalize()', async () => {
   // As README (Methods) and the package README say: the verdict reaches the integrator's server.
-  const script = `
-    import init, { Id360Flow } from 'id360-flow';
-    await init();
-    const sandbox = process.argv[1];
-    const created = await (await fetch(sandbox + '/_sandbox/enrollments', { method: 'POST', body: JSON.stringify({ process: '0b1e5e1f-3f6a-4d8e-9c1a-000000000002' }) })).json();
-    const card = await (await fetch(sandbox + '/_sandbox/samples/id_document.jpg?width=800&height=504')).blob();
-    const flow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox } });
+  const script = NODE_FLOW('Id360Flow') + `
     const admin = async () => (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json();
     const first = (await flow.enrollmentInfo()).status;
     await flow.run({ document: [card] });
@@ -199,8 +194,7 @@ test('enrollmentInfo() is read once: its status is the first one, not refreshed 
     const after = (await flow.enrollmentInfo()).status;
     console.log(JSON.stringify({ first, after, newRequests: (await admin()).flow_requests - requests }));
   `;
-  const out = execFileSync('node', ['--input-type=module', '-e', script, SANDBOX], { cwd: WORK }).toString();
-  assert.deepEqual(JSON.parse(out), { first: 'STARTED', after: 'STARTED', newRequests: 0 });
+  assert.deepEqual(inNode(script), { first: 'STARTED', after: 'STARTED', newRequests: 0 });
   for (const file of [join(ROOT, 'README.md'), join(WORK, 'node_modules/id360-flow/README.md')]) {
     assert.match(await readFile(file, 'utf8'), /not refreshed after `finalize\(\)`|never refreshed — after `finalize\(\)`/, file);
   }
