@@ -10,8 +10,8 @@ use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Rou
 use crate::web::blob::{formats, to_blob};
 use crate::web::convert::plain_object;
 use crate::web::http::{Call, Client};
-use crate::web::media::{array_items, call_back, is_array, MAX_ITEMS};
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use crate::web::media::{array_items, call_back, field, is_array, MAX_ITEMS};
+use js_sys::{Array, Function, Object, Promise};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -346,10 +346,6 @@ fn progress_reporter(
         };
         notify(Some(f), &event);
     })
-}
-
-fn field(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Reads `enrollment_info` from the parsed JSON: `routes` strictly (documented), the rest
