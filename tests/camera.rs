@@ -739,6 +739,50 @@ async fn a_failed_switch_that_overtook_another_reopens_the_camera_before_both() 
     await_method(&cam, "stop", &[]).await.unwrap();
 }
 
+/// A double tap where both cameras exist: the openings take turns (phones refuse a second
+/// camera while the first is coming), the later switch wins, and the overtaken one's camera is
+/// given back. (Both `getUserMedia` calls used to be under way at once.)
+#[wasm_bindgen_test]
+async fn a_double_tap_asks_for_one_camera_at_a_time() {
+    let (cam, v) = open_in().await;
+    replace_get_user_media(
+        "(inner) => async (c) => {
+           window.__inFlight = (window.__inFlight || 0) + 1;
+           window.__maxInFlight = Math.max(window.__maxInFlight || 0, window.__inFlight);
+           try {
+             await new Promise((r) => setTimeout(r, 150));
+             const s = await inner(c);
+             window.__given.push(s);
+             return s;
+           } finally { window.__inFlight -= 1; }
+         }",
+    );
+    let first = method(&cam, "switchTo", &[json(r#"{"facing":"user"}"#)]).unwrap();
+    sleep(20.0).await;
+    let second = method(&cam, "switchTo", &[json(r#"{"facing":"environment"}"#)]).unwrap();
+    let e = rejection(&first, 3000, "the overtaken switch").await;
+    assert_eq!(text(&e, "code"), "out_of_order");
+    within(&second, 3000).await.unwrap();
+    assert_eq!(
+        window_field("__maxInFlight").as_f64(),
+        Some(1.0),
+        "getUserMedia calls under way at once"
+    );
+    let calls = Array::from(&window_field("__calls"));
+    assert_eq!(calls.length(), 2);
+    assert_eq!(text(&calls.get(1), "video.facingMode.ideal"), "environment");
+    assert_eq!(get(&cam, "active").as_bool(), Some(true));
+    let given = Array::from(&window_field("__given"));
+    assert_eq!(given.length(), 2);
+    let overtaken: Array = method(&given.get(0), "getTracks", &[])
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert!(overtaken.iter().all(|t| text(&t, "readyState") == "ended"));
+    assert!(Object::is(&get(&v, "srcObject"), &given.get(1)));
+    await_method(&cam, "stop", &[]).await.unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn a_switch_stops_the_old_camera_first_and_a_failed_one_reopens_it() {
     let (cam, v) = open_in().await;

@@ -47,6 +47,9 @@ struct CameraInner {
     /// Whether a camera was ever shown: a failed switch reopens the previous one (not a failed
     /// `open`), even when another switch under way had already stopped it.
     opened: Cell<bool>,
+    /// Whether a `getUserMedia` of this camera is under way: openings take turns, as many
+    /// phones refuse a second camera while the first is coming (a double tap on "switch").
+    opening: Cell<bool>,
     /// The tracks' `onended`: a camera that stops by itself (unplugged, taken by another
     /// application, permission withdrawn) stops this one.
     on_ended: RefCell<Option<Closure<dyn FnMut()>>>,
@@ -189,7 +192,17 @@ impl CameraInner {
 
     /// Opens `request`'s camera and shows it, unless `stop()` or another opening overtakes it.
     async fn start(self: &Rc<Self>, request: &Request, generation: u32) -> Result<(), FlowError> {
-        let stream = open_stream(request).await?;
+        // one getUserMedia at a time: an overtaken one is waited for (its stream given back below)
+        while self.opening.get() {
+            sleep(20.0, None).await;
+            if self.generation.get() != generation {
+                return Err(self.overtaken());
+            }
+        }
+        self.opening.set(true);
+        let stream = open_stream(request).await;
+        self.opening.set(false);
+        let stream = stream?;
         if self.generation.get() != generation {
             for t in video_tracks(&stream) {
                 t.stop();
@@ -343,6 +356,7 @@ impl Camera {
                 stopped: Cell::new(false),
                 generation: Cell::new(0),
                 opened: Cell::new(false),
+                opening: Cell::new(false),
                 on_ended: RefCell::new(None),
             });
             inner.attach(&request).await?;
