@@ -422,6 +422,48 @@ async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() 
         code(&err(id360_flow::prepare_file(blob_of(&huge).into(), None)).await),
         "invalid_input"
     );
+    // a JPEG whose frame header lies past its first 128 KB, behind large metadata (three
+    // 64 KB APP1 segments, as an extended XMP or a depth map): its segments are followed to the
+    // header. With a frame header of 8000 × 6000 first, it is refused before decoding; the same
+    // photo with its own header (4000 × 3000) goes through.
+    let real = JsFuture::from(photo.array_buffer()).await.unwrap();
+    let real = js_sys::Uint8Array::new(&real).to_vec();
+    let behind_metadata = |fake_header: bool| {
+        let mut jpeg = vec![0xFF, 0xD8];
+        for _ in 0..3 {
+            jpeg.extend_from_slice(&[0xFF, 0xE1, 0xFF, 0xFF]);
+            jpeg.resize(jpeg.len() + 65_533, b' ');
+        }
+        if fake_header {
+            jpeg.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 8, 0x17, 0x70, 0x1F, 0x40, 3]);
+            jpeg.extend_from_slice(&[1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+        }
+        jpeg.extend_from_slice(&real[2..]);
+        blob_of(&jpeg)
+    };
+    for refused in [
+        err(crop_document(behind_metadata(true).into(), None, None)).await,
+        err(id360_flow::prepare_file(behind_metadata(true).into(), None)).await,
+    ] {
+        assert_eq!(code(&refused), "invalid_input");
+        assert!(
+            text(&refused, "message").contains("48 megapixels"),
+            "{}",
+            text(&refused, "message")
+        );
+    }
+    let prepared = JsFuture::from(id360_flow::prepare_file(
+        behind_metadata(false).into(),
+        None,
+    ))
+    .await
+    .unwrap();
+    let bmp = bitmap(&prepared).await;
+    assert_eq!(
+        num(&bmp, "width").max(num(&bmp, "height")),
+        2000.0,
+        "decoded and re-encoded at 2000 px"
+    );
     // options
     for o in [
         r#"{"kind":"selfie"}"#,

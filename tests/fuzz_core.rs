@@ -163,6 +163,39 @@ proptest! {
         }
     }
 
+    /// The browser reads a JPEG's segments 16 bytes at a time past its first bytes
+    /// (`photo_size`): that walk ends where a walk over the whole file does, and never steps
+    /// back.
+    #[test]
+    fn a_jpeg_walked_segment_by_segment_agrees_with_the_whole_file(
+        segments in proptest::collection::vec((0xC0u8..=0xFE, 0usize..40), 0..8),
+        junk in proptest::collection::vec(any::<u8>(), 0..12),
+    ) {
+        let mut jpeg = vec![0xFF, 0xD8];
+        for (marker, len) in &segments {
+            jpeg.extend_from_slice(&[0xFF, *marker, 0, *len as u8]);
+            jpeg.extend(std::iter::repeat_n(7u8, len.saturating_sub(2)));
+        }
+        jpeg.extend_from_slice(&junk);
+        let whole = exif::jpeg_scan(&jpeg[2..], 2);
+        let mut scan = exif::jpeg_scan(&jpeg[2..16.min(jpeg.len())], 2);
+        while let exif::Scan::ReadFrom(at) = scan {
+            let from = at as usize;
+            if from >= jpeg.len() {
+                break;
+            }
+            let next = exif::jpeg_scan(&jpeg[from..(from + 16).min(jpeg.len())], at);
+            if let exif::Scan::ReadFrom(n) = next {
+                prop_assert!(n >= at);
+                if n == at {
+                    break;
+                }
+            }
+            scan = next;
+        }
+        prop_assert_eq!(scan, whole);
+    }
+
     #[test]
     fn quality_analysis_survives_any_frame_and_region(
         w in 0usize..90, h in 0usize..90, fill in any::<u8>(), short in 0usize..3,

@@ -47,16 +47,53 @@ pub fn image_size(head: &[u8]) -> Option<(u32, u32)> {
         };
         return Some((be(16)?, be(20)?));
     }
-    // SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC)
-    let (_, body) = segments(head)
-        .find(|(m, _)| (0xC0..=0xCF).contains(m) && ![0xC4, 0xC8, 0xCC].contains(m))?;
-    let be = |o: usize| -> Option<u32> {
-        Some(u32::from(u16::from_be_bytes([
-            *body.get(o)?,
-            *body.get(o + 1)?,
-        ])))
-    };
-    Some((be(3)?, be(1)?))
+    if !head.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    match jpeg_scan(head.get(2..)?, 2) {
+        Scan::Size(w, h) => Some((w, h)),
+        _ => None,
+    }
+}
+
+/// Where a walk along a JPEG's segments got to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// The frame header: width and height.
+    Size(u32, u32),
+    /// The bytes ran out at the segment starting at this offset of the file: read on from there.
+    ReadFrom(u64),
+    /// The segments end (image data, a broken chain) without a frame header.
+    Unknown,
+}
+
+/// Walks a JPEG's segments in `bytes`, the file's bytes from offset `at` (where a segment
+/// starts) on, for its frame header. A segment is skipped by its length, read from its own
+/// first 4 bytes: a walk past large metadata (XMP of a depth map, several MB) needs only the
+/// few bytes at the start of each segment.
+pub fn jpeg_scan(bytes: &[u8], at: u64) -> Scan {
+    let mut i = 0usize;
+    loop {
+        let here = at.saturating_add(i as u64);
+        let Some(&[ff, marker, a, b]) = bytes.get(i..i + 4) else {
+            return Scan::ReadFrom(here);
+        };
+        let len = usize::from(u16::from_be_bytes([a, b]));
+        if ff != 0xFF || marker == 0xDA || marker == 0xD9 || len < 2 {
+            return Scan::Unknown;
+        }
+        // SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC): height, then width
+        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+            return match bytes.get(i + 5..i + 9) {
+                Some(&[h1, h0, w1, w0]) => Scan::Size(
+                    u32::from(u16::from_be_bytes([w1, w0])),
+                    u32::from(u16::from_be_bytes([h1, h0])),
+                ),
+                _ => Scan::ReadFrom(here),
+            };
+        }
+        i += 2 + len;
+    }
 }
 
 fn tiff_orientation(tiff: &[u8]) -> Option<u16> {
@@ -188,11 +225,13 @@ pub(crate) mod tests {
             Some(6),
             "the same walk still finds the EXIF"
         );
+        // cut before the frame header's width: nothing; after it, the size
+        let dims_end = jpeg.len() - 13 + 9;
         for cut in 0..jpeg.len() {
             assert_eq!(
                 image_size(&jpeg[..cut]),
-                None,
-                "a truncated header says nothing"
+                (cut >= dims_end).then_some((4000, 3000)),
+                "cut at {cut}"
             );
         }
         let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
@@ -206,5 +245,36 @@ pub(crate) mod tests {
             None,
             "no frame header yet"
         );
+    }
+
+    #[test]
+    fn a_walk_past_large_metadata_reads_on_where_the_bytes_end() {
+        // three APP1 segments of 65 535 bytes (an extended XMP), then SOF0 of 8000 × 6000
+        let mut jpeg = vec![0xFF, 0xD8];
+        for _ in 0..3 {
+            jpeg.extend_from_slice(&[0xFF, 0xE1, 0xFF, 0xFF]);
+            jpeg.resize(jpeg.len() + 65_533, b'x');
+        }
+        let sof = jpeg.len();
+        jpeg.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 8, 0x17, 0x70, 0x1F, 0x40, 3]);
+        let head = &jpeg[..128 * 1024];
+        assert_eq!(image_size(head), None, "not within the first 128 KB");
+        let third = 2 + 2 * 65_537;
+        assert_eq!(jpeg_scan(&head[2..], 2), Scan::ReadFrom(third as u64));
+        // from there, a few bytes per segment are enough
+        assert_eq!(
+            jpeg_scan(&jpeg[third..third + 4], third as u64),
+            Scan::ReadFrom(sof as u64)
+        );
+        assert_eq!(
+            jpeg_scan(&jpeg[sof..sof + 8], sof as u64),
+            Scan::ReadFrom(sof as u64)
+        );
+        assert_eq!(jpeg_scan(&jpeg[sof..], sof as u64), Scan::Size(8000, 6000));
+        assert_eq!(image_size(&jpeg), Some((8000, 6000)));
+        // image data, a broken chain, a length under 2: nothing more to find
+        assert_eq!(jpeg_scan(&[0xFF, 0xDA, 0, 8], 2), Scan::Unknown);
+        assert_eq!(jpeg_scan(b"Exif", 2), Scan::Unknown);
+        assert_eq!(jpeg_scan(&[0xFF, 0xE1, 0, 1], 2), Scan::Unknown);
     }
 }

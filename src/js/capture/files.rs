@@ -4,7 +4,7 @@
 
 use super::analysis::kind;
 use super::{encode_options, invalid, recall, remember, CropOptionsArg, PrepareOptionsArg};
-use crate::core::exif::{image_size, orientation, EXIF_SCAN_LEN};
+use crate::core::exif::{image_size, jpeg_scan, orientation, Scan, EXIF_SCAN_LEN};
 use crate::core::image::check::CheckConfig;
 use crate::core::image::document::Signature;
 use crate::core::image::framing::GuideKind;
@@ -50,13 +50,9 @@ async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
     if size < 1.0 {
         return Err(invalid("The file is empty."));
     }
-    let scan = blob
-        .slice_with_f64_and_f64(0.0, f64::from(EXIF_SCAN_LEN).min(size))
-        .map_err(|_| invalid("The file could not be read."))?;
-    let head = JsFuture::from(scan.array_buffer())
+    let head = read(&blob, 0.0, f64::from(EXIF_SCAN_LEN).min(size))
         .await
-        .map(|b| Uint8Array::new(&b).to_vec())
-        .map_err(|_| invalid("The file could not be read."))?;
+        .ok_or_else(|| invalid("The file could not be read."))?;
     let format = sniff(&head).ok_or_else(|| {
         FlowError::new(
             ErrorCode::UnsupportedFormat,
@@ -70,6 +66,13 @@ async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
         format,
         size,
     })
+}
+
+/// The bytes of `blob` from `start` to `end`; None when they cannot be read.
+async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
+    let part = blob.slice_with_f64_and_f64(start, end).ok()?;
+    let bytes = JsFuture::from(part.array_buffer()).await.ok()?;
+    Some(Uint8Array::new(&bytes).to_vec())
 }
 
 /// A decoded image, closed when dropped.
@@ -95,9 +98,38 @@ impl Bitmap {
     }
 }
 
+/// Segments read one by one past a JPEG's first bytes, at most: 64 of metadata (an extended
+/// XMP carries up to 64 KB each; a depth map, a few MB).
+const MAX_SEGMENT_READS: usize = 64;
+
+/// The photo's size in pixels from its header. A JPEG whose frame header lies past the first
+/// bytes read (after large metadata) is followed segment by segment, reading 16 bytes at the
+/// start of each; None when the header does not say.
+async fn photo_size(photo: &Photo) -> Option<(u32, u32)> {
+    if photo.format != Format::Jpeg {
+        return image_size(&photo.head);
+    }
+    let mut scan = jpeg_scan(photo.head.get(2..)?, 2);
+    for _ in 0..MAX_SEGMENT_READS {
+        let at = match scan {
+            Scan::Size(w, h) => return Some((w, h)),
+            Scan::Unknown => return None,
+            Scan::ReadFrom(at) => at,
+        };
+        let from = at as f64;
+        let bytes = read(&photo.blob, from, (from + 16.0).min(photo.size)).await?;
+        let next = jpeg_scan(&bytes, at);
+        if next == scan {
+            return None; // the file ends there
+        }
+        scan = next;
+    }
+    None
+}
+
 /// Decodes a JPEG or PNG with its EXIF rotation applied, after checking its size in pixels.
 async fn decode_photo(photo: &Photo) -> Result<Bitmap, FlowError> {
-    if let Some((w, h)) = image_size(&photo.head) {
+    if let Some((w, h)) = photo_size(photo).await {
         let pixels = u64::from(w) * u64::from(h);
         if pixels > MAX_PHOTO_PIXELS {
             return Err(invalid(format!(
