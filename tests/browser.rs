@@ -157,6 +157,22 @@ async fn each_error_code_is_reached_through_the_public_api() {
         .err()
         .unwrap();
     assert_eq!(text(&bad, "code"), "invalid_input");
+    // a number out of range is quoted (it used to say "got a number")
+    for (extra, quoted) in [
+        (r#"{"retries":11}"#, "got 11."),
+        (r#"{"timeoutMs":1e12}"#, "got 1000000000000."),
+        (r#"{"timeoutMs":-5}"#, "got -5."),
+        (r#"{"retries":1.5}"#, "got a number."),
+    ] {
+        let bad = Id360Flow::new(options("k", extra).unchecked_into())
+            .err()
+            .unwrap();
+        assert!(
+            text(&bad, "message").ends_with(quoted),
+            "{}",
+            text(&bad, "message")
+        );
+    }
     // unsupported_format, payload_too_large: before any byte is sent
     let (id, _, f) = prepared(NO_SELFIE_PROCESS, r#"{"retries":0}"#).await;
     let gif = blob_of(b"GIF89a\x01\x00\x01\x00");
@@ -298,6 +314,9 @@ async fn aborting_mid_upload_rejects_with_aborted_and_sends_nothing_more() {
         pages(&[&card().await, &card().await]),
         Some(JsValue::from(uo).unchecked_into()),
     );
+    // queued behind the upload: a finalize that would send nothing (pages missing) ends
+    // `aborted` too, not `out_of_order` (a page ignoring `aborted` shows nothing)
+    let queued_finalize = f.finalize();
     sleep(300.0).await;
     controller.abort_with_reason(&JsValue::from_str("a string, not an Error"));
     let e = err(upload).await;
@@ -305,16 +324,34 @@ async fn aborting_mid_upload_rejects_with_aborted_and_sends_nothing_more() {
         (text(&e, "code"), text(&e, "step")),
         ("aborted".into(), "document".into())
     );
+    let e = err(queued_finalize).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("aborted".into(), "finalize".into())
+    );
     sleep(3200.0).await;
     let a = admin(id).await;
     assert!(
         !get(&a, "documents.id_document_image.pages.1").is_object(),
         "the queued page was never sent"
     );
-    // a later call on the same aborted signal is refused at once; a new flow works
-    assert_eq!(text(&err(f.finalize()).await, "code"), "out_of_order");
-    let e = err(f.upload_id_document(pages(&[&card().await]), None)).await;
-    assert_eq!(text(&e, "code"), "aborted");
+    // every later call on the same aborted signal is refused at once, even one that needs no
+    // request (the route is known, enrollment_info was read); a new flow works
+    for (call, step) in [
+        (f.finalize(), "finalize"),
+        (f.enrollment_info(), "info"),
+        (f.select_route(None), "route"),
+        (
+            f.upload_id_document(pages(&[&card().await]), None),
+            "document",
+        ),
+    ] {
+        let e = err(call).await;
+        assert_eq!(
+            (text(&e, "code"), text(&e, "step")),
+            ("aborted".into(), step.into())
+        );
+    }
     clear_faults().await;
     ok(flow(&key, "").enrollment_info()).await;
 }
@@ -688,6 +725,10 @@ async fn overlapping_calls_run_one_after_the_other_and_send_nothing_twice() {
     let second = f.run(JsValue::from(o).unchecked_into());
     ok(first).await;
     ok(second).await;
+    // a double-clicked "finish" after that: resolves, sends nothing
+    let (a, b) = (f.finalize(), f.finalize());
+    ok(a).await;
+    ok(b).await;
     let a = admin(id).await;
     assert_eq!(num(&a, "flow_requests"), 7.0);
     assert_eq!(
@@ -717,6 +758,36 @@ async fn run_refuses_a_selfie_the_process_does_not_take_before_uploading_anythin
         get(&admin(id).await, "documents.id_document_image").is_undefined(),
         "nothing uploaded"
     );
+}
+
+/// A process that requires a selfie, and `run()` given none: refused after `enrollment_info`,
+/// before the route, the consent or any page is sent (it used to send them all, then fail at
+/// finalize with the consent given without biometry).
+#[wasm_bindgen_test]
+async fn run_refuses_to_leave_out_a_required_selfie_before_sending_anything() {
+    let (id, key) = enrollment(DEFAULT_PROCESS).await;
+    let f = flow(&key, "");
+    let o = Object::new();
+    with(&o, "document", &pages(&[&card().await]));
+    let e = err(f.run(JsValue::from(o.clone()).unchecked_into())).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("invalid_input".into(), "selfie".into())
+    );
+    assert!(
+        text(&e, "message").contains("selfie_image_upload"),
+        "{}",
+        text(&e, "message")
+    );
+    assert_eq!(
+        num(&admin(id).await, "flow_requests"),
+        1.0,
+        "enrollment_info only"
+    );
+    // with the selfie, the same flow goes through
+    with(&o, "selfie", &selfie().await.into());
+    ok(f.run(JsValue::from(o).unchecked_into())).await;
+    assert_eq!(final_status(id).await, "OK");
 }
 
 /// A `fetch` patched to reject with something that is not an `Error`, to resolve with something

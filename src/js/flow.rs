@@ -9,7 +9,7 @@ use crate::core::info::{EnrollmentInfo, RawDocument, RawRoute};
 use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Route, Step};
 use crate::web::blob::{formats, to_blob};
 use crate::web::convert::plain_object;
-use crate::web::http::{Call, Client};
+use crate::web::http::{aborted, Call, Client};
 use crate::web::media::{array_items, call_back, field, is_array, MAX_ITEMS};
 use js_sys::{Array, Function, Object, Promise};
 use serde::Serialize;
@@ -61,25 +61,35 @@ pub struct Id360Flow {
     inner: Rc<Inner>,
 }
 
-/// Runs `work` after every call already queued on this flow has ended.
+/// Runs `work` (a call of `step`; None for `run`) after every call already queued on this flow
+/// has ended. Once the flow's signal has fired, the call ends `aborted` instead, even one that
+/// would send nothing (a cached `enrollmentInfo()`, a step already done): the flow is over.
 fn queued(
     inner: &Inner,
+    step: Option<Step>,
     work: impl Future<Output = Result<JsValue, FlowError>> + 'static,
 ) -> Promise {
-    queued_boxed(inner, Box::pin(work))
+    queued_boxed(inner, step, Box::pin(work))
 }
 
 #[inline(never)]
-fn queued_boxed(inner: &Inner, work: Work) -> Promise {
+fn queued_boxed(inner: &Inner, step: Option<Step>, work: Work) -> Promise {
     let previous = inner.tail.borrow_mut().take();
     let mut resolver: Option<Function> = None;
     let gate = Promise::new(&mut |resolve, _| resolver = Some(resolve));
     *inner.tail.borrow_mut() = Some(gate);
+    let signal = inner.client.signal.clone();
     promise(async move {
         if let Some(p) = previous {
             let _ = wasm_bindgen_futures::JsFuture::from(p).await;
         }
-        let result = work.await;
+        let result = match signal.as_ref().is_some_and(AbortSignal::aborted) {
+            true => Err(match step {
+                Some(s) => aborted().at(s),
+                None => aborted(),
+            }),
+            false => work.await,
+        };
         if let Some(release) = resolver {
             let _ = release.call0(&JsValue::NULL);
         }
@@ -292,6 +302,9 @@ impl Inner {
     }
 
     async fn finalize(&self) -> Result<(), FlowError> {
+        if self.state.borrow().finalized {
+            return Ok(()); // a double-clicked "finish": done once, nothing sent again
+        }
         self.state
             .borrow()
             .check_finalize()
@@ -452,7 +465,9 @@ impl Id360Flow {
     #[wasm_bindgen(js_name = enrollmentInfo, unchecked_return_type = "Promise<EnrollmentInfo>")]
     pub fn enrollment_info(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        queued(&self.inner, async move { inner.ensure_info().await })
+        queued(&self.inner, Some(Step::Info), async move {
+            inner.ensure_info().await
+        })
     }
 
     /// Selects the route: the only one offered when `routeId` is left out; resolves with the
@@ -464,7 +479,7 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let route_id = route_id.unwrap_or(JsValue::UNDEFINED);
-        queued(&self.inner, async move {
+        queued(&self.inner, Some(Step::Route), async move {
             let requested = if route_id.is_undefined() || route_id.is_null() {
                 None
             } else {
@@ -488,7 +503,7 @@ impl Id360Flow {
     pub fn accept_terms(&self, options: Option<TermsOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        queued(&self.inner, async move {
+        queued(&self.inner, Some(Step::Consent), async move {
             let o = Options::new(&options, "terms options", &["biometry"], true)
                 .map_err(|e| e.at(Step::Consent))?;
             let biometry = o
@@ -566,7 +581,7 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        queued(&self.inner, async move {
+        queued(&self.inner, Some(step), async move {
             let (on_progress, signal) = upload_options(&options).map_err(|e| e.at(step))?;
             let pages = pages_of(&pages, "pages").map_err(|e| e.at(step))?;
             inner
@@ -580,7 +595,7 @@ impl Id360Flow {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn finalize(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        queued(&self.inner, async move {
+        queued(&self.inner, Some(Step::Finalize), async move {
             inner.finalize().await.map(|()| JsValue::UNDEFINED)
         })
     }
@@ -591,7 +606,7 @@ impl Id360Flow {
     pub fn run(&self, options: RunOptionsArg) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.into();
-        queued(&self.inner, async move {
+        queued(&self.inner, None, async move {
             let o = Options::new(
                 &options,
                 "run options",
@@ -633,6 +648,35 @@ impl Id360Flow {
             step(Step::Info, "start");
             inner.ensure_info().await?;
             step(Step::Info, "done");
+            // a document the process requires that run() will not send (not yet accepted):
+            // refused before anything is sent, not at finalize after the rest
+            let missing = {
+                let state = inner.state.borrow();
+                let sent = |name: &str| {
+                    name == document.as_str()
+                        || (has_selfie && name == crate::core::endpoint::SELFIE)
+                        || state
+                            .documents
+                            .iter()
+                            .any(|(n, p)| n.as_str() == name && p.is_complete())
+                };
+                state
+                    .info
+                    .iter()
+                    .flat_map(|i| i.documents.iter())
+                    .find(|d| d.required && !sent(&d.name))
+                    .map(|d| d.name.clone())
+            };
+            if let Some(name) = missing {
+                let step = match name == crate::core::endpoint::SELFIE {
+                    true => Step::Selfie,
+                    false => Step::Document,
+                };
+                return Err(FlowError::invalid_input(format!(
+                    "This process requires {name} (enrollment_info), which run() would not send: pass run options.selfie, or upload that document first."
+                ))
+                .at(step));
+            }
             step(Step::Route, "start");
             inner.select_route(route_id).await?;
             step(Step::Route, "done");

@@ -99,9 +99,20 @@ impl<'a> Options<'a> {
         if v.is_undefined() {
             return Ok(None);
         }
+        let expected = format!("an integer from {min} to {max}");
         match v.as_f64() {
             Some(n) if n.is_finite() && n.fract() == 0.0 && (lo..=hi).contains(&n) => Ok(Some(n)),
-            _ => Err(self.wrong(key, &format!("an integer from {min} to {max}"), &v)),
+            // a whole number out of range is quoted (these options hold no secret), without f64
+            // formatting, whose code the package does without
+            Some(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
+                Err(FlowError::invalid_input(format!(
+                    "{}.{key} must be {expected}; got {}{}.",
+                    self.what,
+                    if n < 0.0 { "-" } else { "" },
+                    n.abs() as u64
+                )))
+            }
+            _ => Err(self.wrong(key, &expected, &v)),
         }
     }
 
