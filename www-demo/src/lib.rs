@@ -57,6 +57,13 @@ pub struct Config {
 /// What the page is told about one enrollment.
 #[derive(Debug, Clone)]
 struct Tracked {
+    /// A random handle given to the page that created the enrollment: the pages about it
+    /// (`/demo/enrollments/{id}/{handle}/…`) need it, so an id (sequential, guessable) alone
+    /// reads nobody's verdict or identity.
+    handle: String,
+    /// Whether a report poller runs for it (one at most, however often the page says
+    /// `finalized`).
+    polling: bool,
     status: String,
     sequence: u64,
     steps: Value,
@@ -195,10 +202,11 @@ fn router(demo: Arc<Demo>) -> Router {
     let pkg_dir = ServeDir::new(&demo.config.pkg_dir);
     let mut app = Router::new()
         .route("/demo/enrollments", post(create))
-        .route("/demo/enrollments/{id}", get(status))
-        .route("/demo/enrollments/{id}/events", get(events))
-        .route("/demo/enrollments/{id}/result", get(result))
-        .route("/demo/enrollments/{id}/finalized", post(finalized))
+        .route("/demo/config", get(config))
+        .route("/demo/enrollments/{id}/{handle}", get(status))
+        .route("/demo/enrollments/{id}/{handle}/events", get(events))
+        .route("/demo/enrollments/{id}/{handle}/result", get(result))
+        .route("/demo/enrollments/{id}/{handle}/finalized", post(finalized))
         .route("/demo/callbacks", post(callback))
         .route("/demo/qr", post(qr))
         .route("/demo/stats", get(stats));
@@ -207,20 +215,53 @@ fn router(demo: Arc<Demo>) -> Router {
     }
     app.nest_service("/pkg", pkg_dir)
         .fallback_service(static_dir)
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&demo),
+            security_headers,
+        ))
         .with_state(demo)
 }
 
-/// The CSP the README recommends, applied to everything the demo serves.
+/// `GET /demo/config` → `{ baseUrl }`: where the page sends the flow (a hand-off link carries
+/// no address: a crafted one would send the documents elsewhere).
+async fn config(State(demo): State<Arc<Demo>>) -> Json<Value> {
+    Json(json!({"baseUrl": demo.page_base_url()}))
+}
+
+/// The enrollment `id` when `handle` is the one given for it.
+fn owned(demo: &Demo, id: u64, handle: &str) -> bool {
+    demo.lock()
+        .get(&id)
+        .is_some_and(|t| bool::from(t.handle.as_bytes().ct_eq(handle.as_bytes())))
+}
+
+fn unknown() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "unknown_enrollment",
+        "not created by this server for this page",
+    )
+}
+
+/// The CSP the README recommends (requests to this server and to the one ID360 origin the page
+/// uses, nothing else), applied to everything the demo serves, with the usual hardening.
 async fn security_headers(
+    State(demo): State<Arc<Demo>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let mut response = next.run(request).await;
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' {}; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; frame-ancestors 'none'",
+        demo.page_base_url()
+    );
     let h = response.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http: https:; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'"),
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     h.insert(
         header::REFERRER_POLICY,
@@ -264,9 +305,12 @@ async fn create(State(demo): State<Arc<Demo>>) -> Response {
         );
     };
     let (tx, _) = broadcast::channel(64);
+    let handle = random_hex(32);
     demo.lock().insert(
         id,
         Tracked {
+            handle: handle.clone(),
+            polling: false,
             status: created
                 .get("status")
                 .and_then(Value::as_str)
@@ -279,8 +323,11 @@ async fn create(State(demo): State<Arc<Demo>>) -> Response {
             events: tx,
         },
     );
-    Json(json!({"enrollmentId": id, "apiKey": api_key, "baseUrl": demo.page_base_url()}))
-        .into_response()
+    let mut r = Json(json!({"enrollmentId": id, "handle": handle, "apiKey": api_key, "baseUrl": demo.page_base_url()}))
+        .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 /// `POST /demo/callbacks`: checks the secret header, drops stale callbacks (by `sequence`, as
@@ -371,13 +418,17 @@ async fn fetch_report(demo: &Demo, id: u64) {
 
 /// `POST /demo/enrollments/{id}/finalized`: the page finalized; if no final callback arrives
 /// (ID360 cannot reach this server, e.g. a laptop against preproduction), poll the report.
-async fn finalized(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
-    if !demo.lock().contains_key(&id) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "unknown_enrollment",
-            "not created by this server",
-        );
+async fn finalized(
+    State(demo): State<Arc<Demo>>,
+    Path((id, handle)): Path<(u64, String)>,
+) -> Response {
+    if !owned(&demo, id, &handle) {
+        return unknown();
+    }
+    // one poller per enrollment, however often this is called
+    match demo.lock().get_mut(&id) {
+        Some(t) if !t.polling => t.polling = true,
+        _ => return StatusCode::ACCEPTED.into_response(),
     }
     let demo = Arc::clone(&demo);
     tokio::spawn(async move {
@@ -408,7 +459,13 @@ async fn finalized(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Respon
 }
 
 /// `GET /demo/enrollments/{id}`: `{ status, steps, result }` as last known.
-async fn status(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
+async fn status(
+    State(demo): State<Arc<Demo>>,
+    Path((id, handle)): Path<(u64, String)>,
+) -> Response {
+    if !owned(&demo, id, &handle) {
+        return unknown();
+    }
     match demo.lock().get(&id) {
         Some(t) => {
             Json(json!({"status": t.status, "steps": t.steps, "result": t.result})).into_response()
@@ -422,7 +479,13 @@ async fn status(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response 
 }
 
 /// `GET /demo/enrollments/{id}/result`: the summary, 404 until it is known.
-async fn result(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
+async fn result(
+    State(demo): State<Arc<Demo>>,
+    Path((id, handle)): Path<(u64, String)>,
+) -> Response {
+    if !owned(&demo, id, &handle) {
+        return unknown();
+    }
     match demo.lock().get(&id).and_then(|t| t.result.clone()) {
         Some(r) => Json(r).into_response(),
         None => error(StatusCode::NOT_FOUND, "not_ready", "no verdict yet"),
@@ -430,7 +493,13 @@ async fn result(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response 
 }
 
 /// `GET /demo/enrollments/{id}/events`: the current status (and result), then every change.
-async fn events(State(demo): State<Arc<Demo>>, Path(id): Path<u64>) -> Response {
+async fn events(
+    State(demo): State<Arc<Demo>>,
+    Path((id, handle)): Path<(u64, String)>,
+) -> Response {
+    if !owned(&demo, id, &handle) {
+        return unknown();
+    }
     let (initial, rx) = {
         let map = demo.lock();
         let Some(t) = map.get(&id) else {
@@ -499,6 +568,9 @@ async fn stats(State(demo): State<Arc<Demo>>) -> Json<Value> {
     Json(json!({"logins": demo.id360.logins(), "enrollments": demo.lock().len()}))
 }
 
+/// The flow endpoints' common path, the only one the proxy serves.
+const FLOW_PREFIX: &str = "/api/1.0.0/enrollment/flow/";
+
 /// Same-origin proxy of the flow endpoints: method, path, query, body and the three headers
 /// ID360 needs go through untouched; the api_key is never logged.
 async fn proxy(
@@ -508,7 +580,21 @@ async fn proxy(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // only the flow endpoints: a path that could climb out of them (`..`, `.`, encoded or
+    // not, or a backslash) is refused, so this is no relay to the rest of ID360's API
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let climbs = uri.path().split('/').any(|segment| {
+        let s = segment.to_ascii_lowercase();
+        s == "."
+            || s == ".."
+            || s.contains("%2e")
+            || s.contains("%2f")
+            || s.contains("%5c")
+            || s.contains('\\')
+    });
+    if climbs || !uri.path().starts_with(FLOW_PREFIX) {
+        return error(StatusCode::BAD_REQUEST, "bad_path", "not a flow endpoint");
+    }
     let url = format!("{}{path}", demo.id360.base);
     let Ok(method) = reqwest::Method::from_bytes(method.as_str().as_bytes()) else {
         return error(

@@ -8,7 +8,7 @@ const PAGES = { id_card: ['front', 'back'], residence_permit: ['front', 'back'],
 const GUIDE = { id_card: 'id_card', residence_permit: 'id_card', passport: 'passport' };
 
 const state = {
-  enrollmentId: null, apiKey: null, baseUrl: null, flow: null, docType: 'id_card',
+  enrollmentId: null, handle: null, apiKey: null, baseUrl: null, flow: null, docType: 'id_card',
   pages: [], selfie: null, slot: 0, camera: null, cameraFacing: null, watch: null, shot: null, abort: null,
 };
 
@@ -46,7 +46,7 @@ async function start() {
     const r = await fetch('/demo/enrollments', { method: 'POST' });
     if (!r.ok) throw new Error((await r.json()).detail || `HTTP ${r.status}`);
     const e = await r.json();
-    Object.assign(state, { enrollmentId: e.enrollmentId, apiKey: e.apiKey, baseUrl: e.baseUrl });
+    Object.assign(state, { enrollmentId: e.enrollmentId, handle: e.handle, apiKey: e.apiKey, baseUrl: e.baseUrl });
     $('start-error').hidden = true;
     await showHandoff();
     show('document');
@@ -60,8 +60,9 @@ async function start() {
 }
 
 async function showHandoff() {
-  // The api_key travels only in the fragment: never in a request line or a server log.
-  const link = `${location.origin}/#resume=${state.enrollmentId}.${state.apiKey}.${encodeURIComponent(state.baseUrl)}`;
+  // The api_key travels only in the fragment: never in a request line or a server log. The
+  // link carries no address: where the flow goes comes from this server (GET /demo/config).
+  const link = `${location.origin}/#resume=${state.enrollmentId}.${state.handle}.${state.apiKey}`;
   $('handoff-link').value = link;
   const r = await fetch('/demo/qr', { method: 'POST', body: link });
   if (r.ok) $('qr').src = URL.createObjectURL(await r.blob());
@@ -69,11 +70,11 @@ async function showHandoff() {
 }
 
 async function resume(fragment) {
-  // id.key.base: the base URL has dots of its own
-  const [id, key, ...rest] = fragment.split('.');
-  const base = rest.join('.');
+  // id.handle.key
+  const [id, handle, key] = fragment.split('.');
   history.replaceState(null, '', location.pathname); // the key leaves the address bar
-  Object.assign(state, { enrollmentId: Number(id), apiKey: key, baseUrl: decodeURIComponent(base || location.origin) });
+  const config = await (await fetch('/demo/config')).json();
+  Object.assign(state, { enrollmentId: Number(id), handle, apiKey: key, baseUrl: config.baseUrl });
   await showHandoff();
   try {
     const info = await flow().enrollmentInfo();
@@ -322,7 +323,8 @@ async function upload() {
     await f.uploadSelfie(state.selfie, { onProgress });
     await f.finalize();
     $('overall').value = 1;
-    await fetch(`/demo/enrollments/${state.enrollmentId}/finalized`, { method: 'POST' });
+    // (a lost notice must not turn a finalized enrollment into an upload error)
+    await fetch(`/demo/enrollments/${state.enrollmentId}/${state.handle}/finalized`, { method: 'POST' }).catch(() => {});
     waitForVerdict();
   } catch (e) {
     $('upload-error').textContent = message(e);
@@ -336,7 +338,7 @@ async function upload() {
 
 function waitForVerdict() {
   show('result');
-  const events = new EventSource(`/demo/enrollments/${state.enrollmentId}/events`);
+  const events = new EventSource(`/demo/enrollments/${state.enrollmentId}/${state.handle}/events`);
   events.addEventListener('status', (e) => {
     const s = JSON.parse(e.data);
     $('live').textContent = t('wait.status', { status: s.status });

@@ -125,9 +125,13 @@ async fn callbacks_need_the_secret_and_stale_ones_are_ignored() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "no secret header");
+    let handle = e["handle"].as_str().unwrap();
     let r = env
         .client
-        .get(format!("{}/demo/enrollments/{id}/result", env.demo))
+        .get(format!(
+            "{}/demo/enrollments/{id}/{handle}/result",
+            env.demo
+        ))
         .send()
         .await
         .unwrap();
@@ -204,11 +208,15 @@ async fn a_real_flow_through_the_proxy_reaches_a_summary_via_the_sandbox_callbac
             .status(),
         204
     );
+    let handle = e["handle"].as_str().unwrap();
     let mut summary = Value::Null;
     for _ in 0..100 {
         let r = env
             .client
-            .get(format!("{}/demo/enrollments/{id}/result", env.demo))
+            .get(format!(
+                "{}/demo/enrollments/{id}/{handle}/result",
+                env.demo
+            ))
             .send()
             .await
             .unwrap();
@@ -220,6 +228,98 @@ async fn a_real_flow_through_the_proxy_reaches_a_summary_via_the_sandbox_callbac
     }
     assert_eq!(summary["status"], "OK");
     assert_eq!(summary["identity"]["name"], "PROXY");
+    // the enrollment's id (sequential, guessable) alone reads nothing: neither the verdict and
+    // identity, nor the status or its events
+    let other = "0".repeat(32);
+    for path in [
+        format!("{id}/result"),
+        format!("{id}/{other}/result"),
+        format!("{id}/{other}"),
+        format!("{id}/{other}/events"),
+    ] {
+        let r = env
+            .client
+            .get(format!("{}/demo/enrollments/{path}", env.demo))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    // the proxy serves the flow endpoints only: a path climbing out of them is refused before
+    // anything reaches ID360 (raw requests: an HTTP client would resolve the dots itself)
+    let addr = env.demo.trim_start_matches("http://").to_string();
+    for path in [
+        "/api/1.0.0/enrollment/flow/../../user/login/",
+        "/api/1.0.0/enrollment/flow/%2e%2e/%2E%2E/enrollment/1/report",
+        "/api/1.0.0/enrollment/flow/..%2f..%2fuser/login/",
+        "/api/1.0.0/enrollment/flow/./enrollment_info/",
+    ] {
+        let (status, body) = raw_request(&addr, "POST", path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(
+            body.contains("bad_path"),
+            "refused by the proxy itself: {body}"
+        );
+    }
+}
+
+/// The status and body of a request sent with `path` exactly as given.
+async fn raw_request(addr: &str, method: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).to_string();
+    (text.split(' ').nth(1).unwrap().parse().unwrap(), text)
+}
+
+#[tokio::test]
+async fn the_page_may_reach_only_this_server_and_its_id360_origin() {
+    let env = env(false).await;
+    let e = env.create().await;
+    let base = e["baseUrl"].as_str().unwrap().to_string();
+    let config: Value = env
+        .client
+        .get(format!("{}/demo/config", env.demo))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        config["baseUrl"],
+        base.as_str(),
+        "a resumed page learns the address here"
+    );
+    let r = env
+        .client
+        .get(format!("{}/", env.demo))
+        .send()
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains(&format!("connect-src 'self' {base};")),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let r = env
+        .client
+        .post(format!("{}/demo/enrollments", env.demo))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "the answer holds an api_key"
+    );
 }
 
 #[test]
