@@ -157,6 +157,21 @@ async fn each_error_code_is_reached_through_the_public_api() {
         .err()
         .unwrap();
     assert_eq!(text(&bad, "code"), "invalid_input");
+    // what error reporting tools record (Object.keys, JSON) holds no wasm-bindgen pointer
+    let keys: Vec<String> = js_sys::Object::keys(bad.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"code".to_string()) && !keys.iter().any(|k| k.starts_with("__wbg")),
+        "{keys:?}"
+    );
+    let json = js_sys::JSON::stringify(&bad).unwrap().as_string().unwrap();
+    assert!(
+        !json.contains("__wbg_ptr") && json.contains("invalid_input"),
+        "{json}"
+    );
+    assert!(bad.is_instance_of::<js_sys::Error>());
     // a number out of range is quoted (it used to say "got a number")
     for (extra, quoted) in [
         (r#"{"retries":11}"#, "got 11."),

@@ -354,6 +354,17 @@ fn the_analyzer_checks_frames_you_already_have() {
     assert_eq!(reasons, ["low_contrast", "blurry"]);
     let e = a.analyze_grey(&flat, 641, 480, None).unwrap_err();
     assert_eq!(text(&e, "code"), "invalid_input");
+    // an ImageData's RGBA bytes given as grey (the README's warning) are refused, not judged
+    let rgba = js_sys::Uint8ClampedArray::new_with_length(320 * 240 * 4);
+    let e = a.analyze_grey(&rgba, 320, 240, None).unwrap_err();
+    assert_eq!(text(&e, "code"), "invalid_input");
+    assert!(
+        text(&e, "message").contains("analyzeImageData"),
+        "{}",
+        text(&e, "message")
+    );
+    // and the analyzer stays usable
+    assert!(a.analyze_grey(&flat, 640, 480, None).is_ok());
 }
 
 /// The card's corners in the stage's front scene, from the test set's manifest.

@@ -42,6 +42,13 @@ fn link_prototype(instance: &JsValue) {
 pub fn to_js(error: &FlowError) -> JsValue {
     let value: JsValue = Id360Error { _private: 0 }.into();
     link_prototype(&value);
+    // wasm-bindgen's pointer field, hidden from Object.keys and JSON.stringify (error reporting
+    // tools record both); the glue still reads it
+    if let Some(o) = value.dyn_ref::<Object>() {
+        let hidden = Object::new();
+        set(&hidden, "enumerable", &JsValue::FALSE);
+        let _ = Reflect::define_property(o, &JsValue::from_str("__wbg_ptr"), &hidden);
+    }
     set(&value, "name", &JsValue::from_str("Id360Error"));
     set(&value, "message", &JsValue::from_str(&error.message));
     set(&value, "code", &JsValue::from_str(error.code.as_str()));

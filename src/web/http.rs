@@ -215,7 +215,7 @@ impl Client {
                     Cause::Aborted => aborted(),
                     Cause::None => FlowError::new(
                         ErrorCode::Network,
-                        "The request did not reach ID360 or its answer was lost (offline, connection dropped, or CORS refused: see the README's proxy section).",
+                        "The request did not reach ID360 or its answer was lost (offline, connection dropped, CORS refused, or blocked by the page's Content-Security-Policy connect-src: see the README's proxy section).",
                     ),
                 });
             }

@@ -222,6 +222,13 @@ impl QualityAnalyzer {
         if view.length() < n {
             return Err(short());
         }
+        // exactly four bytes a pixel is an ImageData's RGBA: read as grey it gives a report
+        // about nothing (a silent wrong answer)
+        if u64::from(view.length()) == needed * 4 {
+            return Err(to_js(&invalid(
+                "data holds 4 bytes per pixel: that is RGBA (ImageData.data); pass the ImageData to analyzeImageData.",
+            )));
+        }
         self.grey.resize(n as usize, 0);
         view.subarray(0, n).copy_to(&mut self.grey);
         self.run(width, height, resolution)
