@@ -73,9 +73,11 @@ impl Sandbox {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Clears every enrollment, token and fault (admin `POST /_sandbox/reset`).
+    /// Clears every enrollment, token and fault, and puts the clock back (admin `POST
+    /// /_sandbox/reset`).
     pub fn reset(&self) {
         *self.lock() = model::State::new();
+        self.clock.reset();
         if let Ok(mut f) = self.faults.lock() {
             f.rules.clear();
         }

@@ -201,42 +201,77 @@ pub fn render(sample: &Sample) -> Result<Vec<u8>, String> {
     };
     img.write_to(&mut Cursor::new(&mut encoded), format)
         .map_err(|e| e.to_string())?;
-    let padding = |current: usize| sample.pad_to.map_or(0, |p| p.saturating_sub(current + 64));
-    if sample.png {
-        let mut chunks = Vec::new();
-        if let Some(h) = &sample.hints {
-            let mut data = HINT_KEY.as_bytes().to_vec();
-            data.push(0);
-            data.extend_from_slice(h.as_bytes());
-            chunks.push(png_chunk(b"tEXt", &data));
+    // Padding is sized from a first try, then corrected by what the container adds around it
+    // (chunk and segment headers), so that the file is exactly `pad_to` bytes when it can be.
+    let build = |pad: usize| -> Vec<u8> {
+        if sample.png {
+            let mut chunks = Vec::new();
+            if let Some(h) = &sample.hints {
+                let mut data = HINT_KEY.as_bytes().to_vec();
+                data.push(0);
+                data.extend_from_slice(h.as_bytes());
+                chunks.push(png_chunk(b"tEXt", &data));
+            }
+            if pad > 0 {
+                chunks.push(png_chunk(b"paDd", &vec![0x5a; pad]));
+            }
+            png_insert(encoded.clone(), &chunks)
+        } else {
+            let mut jpeg = encoded.clone();
+            if let Some(o) = sample.exif_orientation {
+                jpeg = jpeg_insert_segment(jpeg, 0xE1, &exif_orientation_app1(o));
+            }
+            let mut comments = Vec::new();
+            if let Some(h) = &sample.hints {
+                comments.push(format!("{HINT_KEY}:{h}").into_bytes());
+            }
+            if pad > 0 {
+                comments.push(vec![b'.'; pad]);
+            }
+            jpeg_insert(jpeg, &comments)
         }
-        let size = encoded.len() + chunks.iter().map(Vec::len).sum::<usize>();
-        let pad = padding(size);
-        if pad > 0 {
-            chunks.push(png_chunk(b"paDd", &vec![0x5a; pad]));
+    };
+    let mut out = build(0);
+    if let Some(target) = sample.pad_to {
+        let mut pad = target.saturating_sub(out.len());
+        for _ in 0..4 {
+            if out.len() == target || pad == 0 {
+                break;
+            }
+            let tried = build(pad);
+            let next = (pad + target).saturating_sub(tried.len());
+            out = tried;
+            if next == pad {
+                break;
+            }
+            pad = next;
         }
-        Ok(png_insert(encoded, &chunks))
-    } else {
-        if let Some(o) = sample.exif_orientation {
-            encoded = jpeg_insert_segment(encoded, 0xE1, &exif_orientation_app1(o));
-        }
-        let mut comments = Vec::new();
-        if let Some(h) = &sample.hints {
-            comments.push(format!("{HINT_KEY}:{h}").into_bytes());
-        }
-        let size = encoded.len() + comments.iter().map(Vec::len).sum::<usize>();
-        let pad = padding(size);
-        if pad > 0 {
-            comments.push(vec![b'.'; pad - pad / 65_533 * 4]);
-        }
-        Ok(jpeg_insert(encoded, &comments))
     }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::verdict::{jpeg_comment, png_text};
+
+    #[test]
+    fn pad_to_gives_the_exact_size_across_segment_boundaries() {
+        for png in [true, false] {
+            for target in [65_600, 131_075, 2_000_000, 9_500_000] {
+                let bytes = render(&Sample {
+                    png,
+                    width: 64,
+                    height: 48,
+                    hints: None,
+                    pad_to: Some(target),
+                    exif_orientation: None,
+                })
+                .unwrap_or_default();
+                assert_eq!(bytes.len(), target, "png {png}");
+            }
+        }
+    }
 
     #[test]
     fn samples_decode_and_carry_their_hints() {
@@ -250,11 +285,7 @@ mod tests {
                 exif_orientation: if png { None } else { Some(6) },
             })
             .unwrap_or_default();
-            assert!(
-                bytes.len() >= 299_000 && bytes.len() <= 301_000,
-                "size {}",
-                bytes.len()
-            );
+            assert_eq!(bytes.len(), 300_000, "padded to the byte");
             let img = image::load_from_memory(&bytes).map_err(|e| e.to_string());
             assert_eq!(img.map(|i| (i.width(), i.height())), Ok((400, 300)));
             let text = if png {

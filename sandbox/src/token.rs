@@ -48,8 +48,19 @@ impl State {
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
-        let window = self.login_attempts.entry(username.to_string()).or_default();
         let minute_ago = now - chrono::Duration::seconds(60);
+        // bounded: windows with no attempt in the last minute are dropped, and a username is
+        // keyed by its first 256 bytes (the table held every name ever tried, 64 KB each)
+        self.login_attempts
+            .retain(|_, w| w.back().is_some_and(|t| *t > minute_ago));
+        let end = username
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .take_while(|e| *e <= 256)
+            .last()
+            .unwrap_or(0);
+        let key = username.get(..end).unwrap_or_default();
+        let window = self.login_attempts.entry(key.to_string()).or_default();
         while window.front().is_some_and(|t| *t <= minute_ago) {
             window.pop_front();
         }
@@ -317,6 +328,22 @@ mod tests {
         assert!(!is_http_url("ftp://example.com"));
         assert!(!is_http_url("https:///nohost"));
         assert!(!is_http_url("example.com"));
+    }
+
+    #[test]
+    fn failed_logins_leave_a_bounded_table() {
+        let mut state = State::new();
+        let config = Config::default();
+        let now = Utc::now();
+        for i in 0..500 {
+            let name = format!("{i}-{}", "é".repeat(30_000));
+            assert!(state.login(&config, &name, "x", now).is_err());
+        }
+        assert!(state.login_attempts.keys().all(|k| k.len() <= 256));
+        // a minute later, the old windows are gone
+        let later = now + chrono::Duration::seconds(61);
+        assert!(state.login(&config, "someone", "x", later).is_err());
+        assert_eq!(state.login_attempts.len(), 1);
     }
 
     #[test]
