@@ -27,8 +27,9 @@ use subtle::ConstantTimeEq;
 use tokio::sync::broadcast;
 use tower_http::services::ServeDir;
 
-/// Everything the demo server is configured with.
-#[derive(Clone, Debug)]
+/// Everything the demo server is configured with (its `Debug` leaves out the password and the
+/// callback secret: a `dbg!` or a log of it must not print them).
+#[derive(Clone)]
 pub struct Config {
     /// ID360's base URL (the sandbox by default).
     pub id360_url: String,
@@ -52,6 +53,23 @@ pub struct Config {
     pub report_poll_for: Duration,
     /// The secret header value ID360 sends back with callbacks (random when None).
     pub callback_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("id360_url", &self.id360_url)
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field("process", &self.process)
+            .field("public_url", &self.public_url)
+            .field("proxy", &self.proxy)
+            .field(
+                "callback_secret",
+                &self.callback_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the page is told about one enrollment.
@@ -413,6 +431,13 @@ async fn fetch_report(demo: &Demo, id: u64) {
     }
     if let Some(t) = demo.lock().get_mut(&id) {
         t.fetching = false;
+        // no final report (CANCELED and DISCONTINUED have none, or it never came): the page
+        // still ends, on the final status alone (it used to wait for ever)
+        if t.result.is_none() && FINAL.contains(&t.status.as_str()) {
+            let summary = json!({"status": t.status, "reason": null, "level": null, "identity": null, "problems": []});
+            t.result = Some(summary.clone());
+            let _ = t.events.send(("result".into(), summary));
+        }
     }
 }
 
@@ -609,7 +634,11 @@ async fn proxy(
             request = request.header(name, v);
         }
     }
-    let request = request.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    // the client's 60 s would cut a 9.5 MB page on a slow uplink (the library allows 120 s per
+    // attempt by default, up to an hour): the page's own timeout decides
+    let request = request
+        .timeout(Duration::from_secs(3600))
+        .body(reqwest::Body::wrap_stream(body.into_data_stream()));
     match request.send().await {
         Ok(r) => {
             let status =
@@ -623,10 +652,14 @@ async fn proxy(
             out.body(Body::from_stream(r.bytes_stream()))
                 .unwrap_or_else(|_| error(StatusCode::BAD_GATEWAY, "proxy_error", "bad answer"))
         }
-        Err(_) => error(
+        Err(e) => error(
             StatusCode::BAD_GATEWAY,
             "proxy_error",
-            "ID360 could not be reached",
+            if e.is_connect() {
+                "ID360 could not be reached"
+            } else {
+                "the exchange with ID360 broke off"
+            },
         ),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// The id360-flow demo server. Against the local sandbox by default; against ID360
 /// preproduction with ID360_BASE_URL, ID360_USERNAME, ID360_PASSWORD and ID360_PROCESS_UUID.
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(version, about)]
 struct Args {
     /// Address to listen on.

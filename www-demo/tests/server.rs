@@ -357,3 +357,67 @@ async fn qr_codes_are_svg_and_bounded() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[test]
+fn the_config_debug_output_holds_no_password_or_secret() {
+    let config = Config {
+        id360_url: "http://127.0.0.1:1".into(),
+        username: "demo-app".into(),
+        password: "pa55-word-9".into(),
+        process: "p".into(),
+        public_url: String::new(),
+        proxy: false,
+        static_dir: "static".into(),
+        pkg_dir: "pkg".into(),
+        keep_alive: Duration::from_secs(1),
+        report_poll_for: Duration::from_secs(1),
+        callback_secret: Some("cb-s3cret-7".into()),
+    };
+    let shown = format!("{config:?}");
+    assert!(shown.contains("demo-app"), "{shown}");
+    assert!(
+        !shown.contains("pa55-word-9") && !shown.contains("cb-s3cret-7"),
+        "{shown}"
+    );
+}
+
+/// A user who gives up: CANCELED has no final report, and the page still gets a result to end
+/// on (it used to wait for ever).
+#[tokio::test]
+async fn a_canceled_enrollment_ends_with_a_result_of_its_status() {
+    let env = env(false).await;
+    let e = env.create().await;
+    let (id, handle) = (
+        e["enrollmentId"].as_u64().unwrap(),
+        e["handle"].as_str().unwrap(),
+    );
+    let r = env
+        .client
+        .post(format!(
+            "{}/_sandbox/enrollments/{id}/cancel",
+            env.sandbox.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut summary = Value::Null;
+    for _ in 0..200 {
+        let r = env
+            .client
+            .get(format!(
+                "{}/demo/enrollments/{id}/{handle}/result",
+                env.demo
+            ))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            summary = r.json().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(summary["status"], "CANCELED");
+    assert_eq!(summary["identity"], Value::Null);
+}
