@@ -234,7 +234,7 @@ fn router(demo: Arc<Demo>) -> Router {
     app.nest_service("/pkg", pkg_dir)
         .fallback_service(static_dir)
         .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&demo),
+            content_security_policy(&demo),
             security_headers,
         ))
         .with_state(demo)
@@ -261,20 +261,25 @@ fn unknown() -> Response {
     )
 }
 
-/// The CSP the README recommends (requests to this server and to the one ID360 origin the page
-/// uses, nothing else), applied to everything the demo serves, with the usual hardening.
+/// The CSP the README recommends: requests to this server and to the one ID360 origin the page
+/// uses, nothing else (made once, when the routes are).
+fn content_security_policy(demo: &Demo) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' {}; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; frame-ancestors 'none'",
+        demo.page_base_url()
+    ))
+    .ok()
+}
+
+/// The CSP and the usual hardening headers, on everything the demo serves.
 async fn security_headers(
-    State(demo): State<Arc<Demo>>,
+    State(csp): State<Option<HeaderValue>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' {}; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; frame-ancestors 'none'",
-        demo.page_base_url()
-    );
     let h = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&csp) {
+    if let Some(csp) = csp {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     h.insert(

@@ -54,6 +54,25 @@ impl Env {
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
+    /// The page's summary of enrollment `id` once the server has it (Null after 10 s).
+    async fn result(&self, id: u64, handle: &str) -> Value {
+        for _ in 0..200 {
+            let r = self
+                .client
+                .get(format!(
+                    "{}/demo/enrollments/{id}/{handle}/result",
+                    self.demo
+                ))
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 200 {
+                return r.json().await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Value::Null
+    }
     async fn logins(&self) -> u64 {
         let s: Value = self
             .client
@@ -209,23 +228,7 @@ async fn a_real_flow_through_the_proxy_reaches_a_summary_via_the_sandbox_callbac
         204
     );
     let handle = e["handle"].as_str().unwrap();
-    let mut summary = Value::Null;
-    for _ in 0..100 {
-        let r = env
-            .client
-            .get(format!(
-                "{}/demo/enrollments/{id}/{handle}/result",
-                env.demo
-            ))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == 200 {
-            summary = r.json().await.unwrap();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let summary = env.result(id, handle).await;
     assert_eq!(summary["status"], "OK");
     assert_eq!(summary["identity"]["name"], "PROXY");
     // the enrollment's id (sequential, guessable) alone reads nothing: neither the verdict and
@@ -401,23 +404,7 @@ async fn a_canceled_enrollment_ends_with_a_result_of_its_status() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let mut summary = Value::Null;
-    for _ in 0..200 {
-        let r = env
-            .client
-            .get(format!(
-                "{}/demo/enrollments/{id}/{handle}/result",
-                env.demo
-            ))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == 200 {
-            summary = r.json().await.unwrap();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let summary = env.result(id, handle).await;
     assert_eq!(summary["status"], "CANCELED");
     assert_eq!(summary["identity"], Value::Null);
 }
