@@ -1,17 +1,22 @@
 //! The token side of ID360, as an integrator's server must do it: log in once, keep the token
 //! alive with `GET user/whoami` every 13 minutes, log in again only after a 401 or a failed
-//! keep-alive — never a login per request (ID360 treats that as abuse).
+//! keep-alive — never a login per request (ID360 treats that as abuse). A refused login is not
+//! tried again before a pause (ID360's `Retry-After` after a 429), so a page clicked again and
+//! again against wrong credentials does not hammer ID360's login (which may lock the account).
 
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use tokio::sync::Mutex;
+use tokio::time::Instant;
 
 /// What can go wrong talking to ID360.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Id360Error {
     /// HTTP status, when ID360 answered.
     pub status: Option<u16>,
-    /// What happened (never contains the token or the password).
+    /// What happened, in this server's words (never the token or the password, and never
+    /// ID360's own error text, which goes to the server's log only: it may name internals).
     pub message: String,
 }
 
@@ -41,7 +46,11 @@ pub struct Id360 {
     username: String,
     password: String,
     token: Mutex<Option<String>>,
+    /// The last refused login and until when no other is tried.
+    refused: Mutex<Option<(Instant, Id360Error)>>,
+    login_backoff: Duration,
     logins: AtomicU64,
+    login_attempts: AtomicU64,
 }
 
 impl std::fmt::Debug for Id360 {
@@ -54,15 +63,25 @@ impl std::fmt::Debug for Id360 {
 }
 
 impl Id360 {
-    /// A client for `base` with the application's credentials.
-    pub fn new(http: reqwest::Client, base: &str, username: &str, password: &str) -> Self {
+    /// A client for `base` with the application's credentials; a refused login is tried
+    /// again after `login_backoff` at the earliest (or ID360's `Retry-After`, if longer).
+    pub fn new(
+        http: reqwest::Client,
+        base: &str,
+        username: &str,
+        password: &str,
+        login_backoff: Duration,
+    ) -> Self {
         Id360 {
             http,
             base: base.trim_end_matches('/').to_string(),
             username: username.to_string(),
             password: password.to_string(),
             token: Mutex::new(None),
+            refused: Mutex::new(None),
+            login_backoff,
             logins: AtomicU64::new(0),
+            login_attempts: AtomicU64::new(0),
         }
     }
 
@@ -71,34 +90,93 @@ impl Id360 {
         self.logins.load(Ordering::SeqCst)
     }
 
+    /// How many logins this server tried, refused ones included.
+    pub fn login_attempts(&self) -> u64 {
+        self.login_attempts.load(Ordering::SeqCst)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}/api/1.0.0/{path}", self.base)
     }
 
+    /// Logs in, unless a login was refused less than the back-off ago: then that refusal
+    /// again, without asking ID360. A refusal starts the back-off.
     async fn login(&self) -> Result<String, Id360Error> {
+        let mut refused = self.refused.lock().await;
+        if let Some((until, e)) = refused.as_ref() {
+            let left = until.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                return Err(Id360Error::new(
+                    e.status,
+                    format!(
+                        "{} (not tried again for {} s)",
+                        e.message,
+                        left.as_secs_f64().ceil()
+                    ),
+                ));
+            }
+        }
+        let outcome = self.try_login().await;
+        *refused = match &outcome {
+            Ok(_) => None,
+            Err((e, wait)) => Some((Instant::now() + *wait, e.clone())),
+        };
+        outcome.map_err(|(e, _)| e)
+    }
+
+    /// One login; on refusal, the error and how long to wait before the next.
+    async fn try_login(&self) -> Result<String, (Id360Error, Duration)> {
+        self.login_attempts.fetch_add(1, Ordering::SeqCst);
+        let backoff = self.login_backoff;
         let r = self
             .http
             .post(self.url("user/login/"))
             .json(&serde_json::json!({"username": self.username, "password": self.password}))
             .send()
             .await
-            .map_err(|e| Id360Error::new(None, e.without_url().to_string()))?;
+            .map_err(|e| (Id360Error::new(None, e.without_url().to_string()), backoff))?;
         let status = r.status().as_u16();
-        if status != 200 {
-            return Err(Id360Error::new(
-                Some(status),
-                "login refused: check ID360_USERNAME and ID360_PASSWORD",
+        if status == 429 {
+            // ID360 limits logins per application: a server that logs in too often (no
+            // keep-alive, or a loop of refusals) is told to wait; its credentials may be fine
+            let wait = r
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map_or(backoff, |s| Duration::from_secs(s.min(3600)).max(backoff));
+            return Err((
+                Id360Error::new(
+                    Some(status),
+                    "too many logins: ID360 refuses this application's logins for now",
+                ),
+                wait,
             ));
         }
+        if status != 200 {
+            let message = if matches!(status, 400 | 401 | 403) {
+                "login refused: check ID360_USERNAME and ID360_PASSWORD"
+            } else {
+                "login failed"
+            };
+            return Err((Id360Error::new(Some(status), message), backoff));
+        }
         self.logins.fetch_add(1, Ordering::SeqCst);
-        let body: Value = r
-            .json()
-            .await
-            .map_err(|_| Id360Error::new(Some(status), "login answer is not JSON"))?;
+        let body: Value = r.json().await.map_err(|_| {
+            (
+                Id360Error::new(Some(status), "login answer is not JSON"),
+                backoff,
+            )
+        })?;
         body.get("token")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| Id360Error::new(Some(status), "login answer has no token"))
+            .ok_or_else(|| {
+                (
+                    Id360Error::new(Some(status), "login answer has no token"),
+                    backoff,
+                )
+            })
     }
 
     /// The current token, logging in if there is none.
@@ -174,13 +252,16 @@ impl Id360 {
             .await?;
         let status = r.status().as_u16();
         if status != 200 {
+            // ID360's own words go to this server's log, not to the page (they may name the
+            // process, the account or internals)
             let detail = r.text().await.unwrap_or_default();
+            eprintln!(
+                "id360-demo: enrollment creation refused ({status}): {}",
+                detail.chars().take(300).collect::<String>()
+            );
             return Err(Id360Error::new(
                 Some(status),
-                format!(
-                    "enrollment creation refused: {}",
-                    detail.chars().take(300).collect::<String>()
-                ),
+                "enrollment creation refused (the demo server's log has ID360's answer)",
             ));
         }
         r.json()

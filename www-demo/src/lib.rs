@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 use tower_http::services::ServeDir;
 
 /// Everything the demo server is configured with (its `Debug` leaves out the password and the
@@ -53,6 +54,15 @@ pub struct Config {
     pub report_poll_for: Duration,
     /// The secret header value ID360 sends back with callbacks (random when None).
     pub callback_secret: Option<String>,
+    /// After a refused login, how long before the next one is tried (at least; longer when
+    /// ID360's 429 says so). Meanwhile enrollment creation fails at once with the same error.
+    pub login_backoff: Duration,
+    /// How long an enrollment is remembered after its result (then its pages answer
+    /// `unknown_enrollment`); one with no news for a day is forgotten too.
+    pub forget_after: Duration,
+    /// Enrollments remembered at most: creation answers `503 busy` beyond (memory stays
+    /// bounded whoever calls).
+    pub max_enrollments: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -68,6 +78,9 @@ impl std::fmt::Debug for Config {
                 "callback_secret",
                 &self.callback_secret.as_ref().map(|_| "[redacted]"),
             )
+            .field("login_backoff", &self.login_backoff)
+            .field("forget_after", &self.forget_after)
+            .field("max_enrollments", &self.max_enrollments)
             .finish_non_exhaustive()
     }
 }
@@ -88,6 +101,10 @@ struct Tracked {
     result: Option<Value>,
     fetching: bool,
     events: broadcast::Sender<(String, Value)>,
+    /// Last news of it (creation, a callback): one with none for a day is forgotten.
+    touched: Instant,
+    /// When its result came: forgotten `forget_after` later.
+    ended: Option<Instant>,
 }
 
 /// Shared server state.
@@ -120,9 +137,22 @@ fn error(status: StatusCode, code: &str, detail: impl Into<String>) -> Response 
 
 const FINAL: [&str; 5] = ["OK", "KO", "FAILED", "CANCELED", "DISCONTINUED"];
 
+/// An enrollment with no news for this long is forgotten.
+const IDLE_FOR: Duration = Duration::from_secs(24 * 3600);
+
 impl Demo {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Tracked>> {
         self.enrollments.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets the enrollments whose result came `forget_after` ago, and those with no news
+    /// for a day (a page left half-way).
+    fn forget_old(&self) {
+        let (after, idle) = (self.config.forget_after, IDLE_FOR);
+        self.lock().retain(|_, t| match t.ended {
+            Some(ended) => ended.elapsed() < after,
+            None => t.touched.elapsed() < idle,
+        });
     }
 
     fn page_base_url(&self) -> String {
@@ -190,6 +220,7 @@ pub async fn start(
             &config.id360_url,
             &config.username,
             &config.password,
+            config.login_backoff,
         ),
         callback_secret: config
             .callback_secret
@@ -206,6 +237,19 @@ pub async fn start(
         loop {
             every.tick().await;
             keeper.id360.keep_alive().await;
+        }
+    });
+    let sweeper = Arc::downgrade(&demo);
+    let every =
+        (demo.config.forget_after / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(every);
+        loop {
+            every.tick().await;
+            match sweeper.upgrade() {
+                Some(demo) => demo.forget_old(),
+                None => return,
+            }
         }
     });
     let app = router(Arc::clone(&demo));
@@ -297,8 +341,52 @@ async fn security_headers(
     response
 }
 
-/// `POST /demo/enrollments` → `{ enrollmentId, apiKey, baseUrl }` (never the token).
-async fn create(State(demo): State<Arc<Demo>>) -> Response {
+/// Whether a browser's request comes from a page of this server: its `Origin` (sent with
+/// every cross-origin POST) names the host it asked for, or the public URL. Requests with no
+/// `Origin` (not from a page: curl, a server) pass.
+fn same_origin(demo: &Demo, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let origin = origin.as_bytes();
+    let public = demo.config.public_url.as_bytes();
+    let public_origin = public.windows(3).position(|w| w == b"://").and_then(|at| {
+        let rest = public.get(at + 3..)?;
+        let end = rest.iter().position(|b| *b == b'/').unwrap_or(rest.len());
+        public.get(..at + 3 + end)
+    });
+    if public_origin == Some(origin) {
+        return true;
+    }
+    let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
+    let origin_host = origin
+        .windows(3)
+        .position(|w| w == b"://")
+        .and_then(|at| origin.get(at + 3..));
+    host.is_some() && origin_host == host
+}
+
+/// `POST /demo/enrollments` → `{ enrollmentId, apiKey, baseUrl }` (never the token). Refused
+/// to pages of other sites (each creation is an enrollment on the bank's ID360 account), and
+/// beyond `max_enrollments` remembered.
+async fn create(State(demo): State<Arc<Demo>>, headers: HeaderMap) -> Response {
+    if !same_origin(&demo, &headers) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "enrollments are created only from this server's own page",
+        );
+    }
+    if demo.lock().len() >= demo.config.max_enrollments {
+        demo.forget_old();
+        if demo.lock().len() >= demo.config.max_enrollments {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many enrollments in progress: try again later",
+            );
+        }
+    }
     let callback = format!("{}/demo/callbacks", demo.config.public_url);
     let body = json!({
         "browser_callback_url": format!("{}/", demo.config.public_url),
@@ -344,6 +432,8 @@ async fn create(State(demo): State<Arc<Demo>>) -> Response {
             result: None,
             fetching: false,
             events: tx,
+            touched: Instant::now(),
+            ended: None,
         },
     );
     let mut r = Json(json!({"enrollmentId": id, "handle": handle, "apiKey": api_key, "baseUrl": demo.page_base_url()}))
@@ -391,6 +481,7 @@ async fn callback(
         } else {
             is_final || sequence > t.sequence
         };
+        t.touched = Instant::now();
         if apply {
             t.sequence = sequence.max(t.sequence);
             t.status = status.clone();
@@ -426,6 +517,7 @@ async fn fetch_report(demo: &Demo, id: u64) {
                         t.status = s.to_string();
                     }
                     t.result = Some(summary.clone());
+                    t.ended = Some(Instant::now());
                     t.fetching = false;
                     let _ = t.events.send(("result".into(), summary));
                 }
@@ -441,6 +533,7 @@ async fn fetch_report(demo: &Demo, id: u64) {
         if t.result.is_none() && FINAL.contains(&t.status.as_str()) {
             let summary = json!({"status": t.status, "reason": null, "level": null, "identity": null, "problems": []});
             t.result = Some(summary.clone());
+            t.ended = Some(Instant::now());
             let _ = t.events.send(("result".into(), summary));
         }
     }
@@ -462,9 +555,9 @@ async fn finalized(
     }
     let demo = Arc::clone(&demo);
     tokio::spawn(async move {
-        let deadline = tokio::time::Instant::now() + demo.config.report_poll_for;
+        let deadline = Instant::now() + demo.config.report_poll_for;
         tokio::time::sleep(Duration::from_secs(3)).await;
-        while tokio::time::Instant::now() < deadline {
+        while Instant::now() < deadline {
             let waiting = demo
                 .lock()
                 .get(&id)
@@ -593,9 +686,14 @@ async fn qr(body: String) -> Response {
     }
 }
 
-/// `GET /demo/stats`: how many times this server logged in (tests check it is once).
+/// `GET /demo/stats`: how many times this server logged in (tests check it is once), how many
+/// logins it tried, and how many enrollments it remembers.
 async fn stats(State(demo): State<Arc<Demo>>) -> Json<Value> {
-    Json(json!({"logins": demo.id360.logins(), "enrollments": demo.lock().len()}))
+    Json(json!({
+        "logins": demo.id360.logins(),
+        "loginAttempts": demo.id360.login_attempts(),
+        "enrollments": demo.lock().len(),
+    }))
 }
 
 /// The flow endpoints' common path, the only one the proxy serves.

@@ -67,6 +67,9 @@ async fn main() -> ExitCode {
         keep_alive: Duration::from_secs(args.keep_alive_secs.max(1)),
         report_poll_for: Duration::from_secs(300),
         callback_secret: None,
+        login_backoff: Duration::from_secs(60),
+        forget_after: Duration::from_secs(3600),
+        max_enrollments: 10_000,
     };
     let id360 = config.id360_url.clone();
     let proxy = config.proxy;

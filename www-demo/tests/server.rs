@@ -13,16 +13,24 @@ struct Env {
 }
 
 async fn env(proxy: bool) -> Env {
-    let sandbox = id360_sandbox::start(
-        id360_sandbox::Config {
-            verdict_delay: Duration::from_millis(10),
-            ..Default::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let config = Config {
+    env_with(proxy, |_| {}, |_| {}).await
+}
+
+/// A sandbox and a demo server, each configuration changed by its closure first.
+async fn env_with(
+    proxy: bool,
+    sandbox: impl FnOnce(&mut id360_sandbox::Config),
+    demo: impl FnOnce(&mut Config),
+) -> Env {
+    let mut sandbox_config = id360_sandbox::Config {
+        verdict_delay: Duration::from_millis(10),
+        ..Default::default()
+    };
+    sandbox(&mut sandbox_config);
+    let sandbox = id360_sandbox::start(sandbox_config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut config = Config {
         id360_url: sandbox.url(),
         username: "demo-app".into(),
         password: "demo-password".into(),
@@ -34,7 +42,11 @@ async fn env(proxy: bool) -> Env {
         keep_alive: Duration::from_millis(200),
         report_poll_for: Duration::from_secs(10),
         callback_secret: Some("s3cret".into()),
+        login_backoff: Duration::from_secs(60),
+        forget_after: Duration::from_secs(3600),
+        max_enrollments: 10_000,
     };
+    demo(&mut config);
     let (addr, _demo, _task) = start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     Env {
         sandbox,
@@ -73,17 +85,27 @@ impl Env {
         }
         Value::Null
     }
-    async fn logins(&self) -> u64 {
-        let s: Value = self
-            .client
+    async fn stats(&self) -> Value {
+        self.client
             .get(format!("{}/demo/stats", self.demo))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
-        s["logins"].as_u64().unwrap()
+            .unwrap()
+    }
+    async fn logins(&self) -> u64 {
+        self.stats().await["logins"].as_u64().unwrap()
+    }
+    /// `POST /demo/enrollments` with these headers: the status and the body.
+    async fn try_create(&self, headers: &[(&str, &str)]) -> (u16, Value) {
+        let mut r = self.client.post(format!("{}/demo/enrollments", self.demo));
+        for (name, value) in headers {
+            r = r.header(*name, *value);
+        }
+        let r = r.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
     }
 }
 
@@ -375,6 +397,9 @@ fn the_config_debug_output_holds_no_password_or_secret() {
         keep_alive: Duration::from_secs(1),
         report_poll_for: Duration::from_secs(1),
         callback_secret: Some("cb-s3cret-7".into()),
+        login_backoff: Duration::from_secs(1),
+        forget_after: Duration::from_secs(1),
+        max_enrollments: 1,
     };
     let shown = format!("{config:?}");
     assert!(shown.contains("demo-app"), "{shown}");
@@ -407,4 +432,139 @@ async fn a_canceled_enrollment_ends_with_a_result_of_its_status() {
     let summary = env.result(id, handle).await;
     assert_eq!(summary["status"], "CANCELED");
     assert_eq!(summary["identity"], Value::Null);
+}
+
+/// Wrong credentials and a page clicked again and again: ID360 sees one login per back-off, not
+/// one per click (a login storm can lock the account), and its 429 is not blamed on the
+/// password.
+#[tokio::test]
+async fn a_refused_login_waits_its_back_off_and_a_429_is_reported_as_such() {
+    let env = env_with(
+        false,
+        |s| s.logins_per_minute = 2,
+        |d| {
+            d.password = "wrong".into();
+            d.login_backoff = Duration::from_millis(300);
+        },
+    )
+    .await;
+    let attempts = |stats: Value| stats["loginAttempts"].as_u64().unwrap();
+    for click in 0..3 {
+        let (status, body) = env.try_create(&[]).await;
+        assert_eq!(status, 502, "{body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("ID360_PASSWORD"), "{detail}");
+        assert_eq!(detail.contains("not tried again"), click > 0, "{detail}");
+    }
+    assert_eq!(attempts(env.stats().await), 1, "three clicks, one login");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let (_, body) = env.try_create(&[]).await;
+    assert!(body["detail"].as_str().unwrap().contains("ID360_PASSWORD"));
+    assert_eq!(
+        attempts(env.stats().await),
+        2,
+        "tried again after the back-off"
+    );
+    // the sandbox now refuses a third login within the minute: 429 with Retry-After
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let (status, body) = env.try_create(&[]).await;
+    assert_eq!(status, 502);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("too many logins") && !detail.contains("PASSWORD"),
+        "{detail}"
+    );
+    // and its Retry-After (about a minute), longer than the back-off, is honoured
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let (_, body) = env.try_create(&[]).await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("too many logins") && detail.contains("not tried again"),
+        "{detail}"
+    );
+    assert_eq!(attempts(env.stats().await), 3);
+}
+
+/// Each creation is an enrollment on the integrator's ID360 account: another site's page
+/// cannot make its visitors' browsers create them. The page's own origin (by its Host, or the
+/// public URL behind a proxy) and callers that are not pages (no Origin) can.
+#[tokio::test]
+async fn enrollments_are_created_only_for_this_servers_own_pages() {
+    let env = env_with(
+        false,
+        |_| {},
+        |d| d.public_url = "https://demo.example".into(),
+    )
+    .await;
+    let (status, body) = env.try_create(&[("origin", "https://evil.example")]).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("cross_origin")));
+    let (status, _) = env
+        .try_create(&[("origin", "https://demo.example.evil")])
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(env.stats().await["enrollments"], 0);
+    assert_eq!(env.stats().await["loginAttempts"], 0, "ID360 was not asked");
+    let own = env.demo.clone();
+    for origin in [own.as_str(), "https://demo.example"] {
+        let (status, body) = env.try_create(&[("origin", origin)]).await;
+        assert_eq!(status, 200, "{origin}: {body}");
+    }
+    let (status, _) = env.try_create(&[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(env.stats().await["enrollments"], 3);
+}
+
+/// The server's memory is bounded: an enrollment is forgotten `forget_after` its result, and
+/// beyond `max_enrollments` creation says `busy` (without asking ID360) until one is.
+#[tokio::test]
+async fn finished_enrollments_are_forgotten_and_their_number_is_bounded() {
+    let env = env_with(
+        false,
+        |_| {},
+        |d| {
+            d.forget_after = Duration::from_millis(300);
+            d.max_enrollments = 2;
+        },
+    )
+    .await;
+    let a = env.create().await;
+    env.create().await;
+    let (status, body) = env.try_create(&[]).await;
+    assert_eq!((status, body["code"].as_str()), (503, Some("busy")));
+    assert_eq!(
+        env.sandbox.sandbox.lock().enrollments.len(),
+        2,
+        "no third enrollment at ID360"
+    );
+    let (id, handle) = (
+        a["enrollmentId"].as_u64().unwrap(),
+        a["handle"].as_str().unwrap(),
+    );
+    let r = env
+        .client
+        .post(format!(
+            "{}/_sandbox/enrollments/{id}/cancel",
+            env.sandbox.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(env.result(id, handle).await["status"], "CANCELED");
+    // still there just after its result, gone once `forget_after` has passed
+    assert_eq!(env.stats().await["enrollments"], 2);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(env.stats().await["enrollments"], 1);
+    let r = env
+        .client
+        .get(format!(
+            "{}/demo/enrollments/{id}/{handle}/result",
+            env.demo
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let (status, _) = env.try_create(&[]).await;
+    assert_eq!(status, 200);
 }
