@@ -92,11 +92,17 @@ struct Tracked {
     /// (`/demo/enrollments/{id}/{handle}/…`) need it, so an id (sequential, guessable) alone
     /// reads nobody's verdict or identity.
     handle: String,
+    /// The random last segment of its callback URL (`/demo/callbacks/{token}`): a callback
+    /// names its enrollment by where it is sent, as ID360's documented payload (`status`,
+    /// `steps_status`, `enrollment_step`) carries no id.
+    callback: String,
     /// Whether a report poller runs for it (one at most, however often the page says
     /// `finalized`).
     polling: bool,
     status: String,
-    sequence: u64,
+    /// Steps done by the last intermediate callback applied (`steps_status.done`): an older
+    /// one, arriving late (callbacks are retried), shows fewer and is dropped.
+    done: u64,
     steps: Value,
     result: Option<Value>,
     fetching: bool,
@@ -269,7 +275,7 @@ fn router(demo: Arc<Demo>) -> Router {
         .route("/demo/enrollments/{id}/{handle}/events", get(events))
         .route("/demo/enrollments/{id}/{handle}/result", get(result))
         .route("/demo/enrollments/{id}/{handle}/finalized", post(finalized))
-        .route("/demo/callbacks", post(callback))
+        .route("/demo/callbacks/{token}", post(callback))
         .route("/demo/qr", post(qr))
         .route("/demo/stats", get(stats));
     if demo.config.proxy {
@@ -387,7 +393,8 @@ async fn create(State(demo): State<Arc<Demo>>, headers: HeaderMap) -> Response {
             );
         }
     }
-    let callback = format!("{}/demo/callbacks", demo.config.public_url);
+    let token = random_hex(32);
+    let callback = format!("{}/demo/callbacks/{token}", demo.config.public_url);
     let body = json!({
         "browser_callback_url": format!("{}/", demo.config.public_url),
         "client_reference": format!("demo-{}", random_hex(8)),
@@ -421,13 +428,14 @@ async fn create(State(demo): State<Arc<Demo>>, headers: HeaderMap) -> Response {
         id,
         Tracked {
             handle: handle.clone(),
+            callback: token,
             polling: false,
             status: created
                 .get("status")
                 .and_then(Value::as_str)
                 .unwrap_or("NEW")
                 .to_string(),
-            sequence: 0,
+            done: 0,
             steps: Value::Null,
             result: None,
             fetching: false,
@@ -443,10 +451,14 @@ async fn create(State(demo): State<Arc<Demo>>, headers: HeaderMap) -> Response {
     r
 }
 
-/// `POST /demo/callbacks`: checks the secret header, drops stale callbacks (by `sequence`, as
-/// they may arrive out of order), and after a final status fetches the report.
+/// `POST /demo/callbacks/{token}`: checks the secret header, finds the enrollment by the
+/// token its callback URL was given, drops stale callbacks (they are retried, so they may
+/// arrive out of order: a final status is never replaced, and an intermediate one showing fewer
+/// steps done than the last applied is dropped), and after a final status fetches the report.
+/// Only documented fields are read: `status` and `steps_status`.
 async fn callback(
     State(demo): State<Arc<Demo>>,
+    Path(token): Path<String>,
     headers: HeaderMap,
     Json(payload): Json<Value>,
 ) -> Response {
@@ -457,33 +469,35 @@ async fn callback(
     if !bool::from(given.ct_eq(demo.callback_secret.as_bytes())) {
         return error(StatusCode::UNAUTHORIZED, "bad_secret", "unknown callback");
     }
-    let Some(id) = payload.get("id").and_then(Value::as_u64) else {
-        return error(StatusCode::BAD_REQUEST, "bad_payload", "no id");
-    };
     let status = payload
         .get("status")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let sequence = payload.get("sequence").and_then(Value::as_u64).unwrap_or(0);
+    let done = payload
+        .pointer("/steps_status/done")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let is_final = FINAL.contains(&status.as_str());
-    let fetch = {
+    let (id, fetch) = {
         let mut map = demo.lock();
-        let Some(t) = map.get_mut(&id) else {
-            return StatusCode::NO_CONTENT.into_response(); // not ours (or from before a restart)
+        let Some((id, t)) = map
+            .iter_mut()
+            .find(|(_, t)| bool::from(t.callback.as_bytes().ct_eq(token.as_bytes())))
+        else {
+            // not ours (forgotten, or from before a restart)
+            return StatusCode::NO_CONTENT.into_response();
         };
-        // Callbacks may arrive out of order: apply one only if it is newer than the one applied,
-        // or if it is final while the known status is not; never replace a final status with
-        // an intermediate one.
+        let id = *id;
         let known_final = FINAL.contains(&t.status.as_str());
         let apply = if known_final {
-            is_final && sequence > t.sequence
+            false
         } else {
-            is_final || sequence > t.sequence
+            is_final || done >= t.done
         };
         t.touched = Instant::now();
         if apply {
-            t.sequence = sequence.max(t.sequence);
+            t.done = done.max(t.done);
             t.status = status.clone();
             if let Some(steps) = payload.get("steps_status") {
                 t.steps = steps.clone();
@@ -497,7 +511,7 @@ async fn callback(
         if go {
             t.fetching = true;
         }
-        go
+        (id, go)
     };
     if fetch {
         let demo = Arc::clone(&demo);

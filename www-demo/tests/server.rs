@@ -139,34 +139,80 @@ async fn the_server_logs_in_once_keeps_the_token_alive_and_logs_in_again_only_wh
     assert_eq!(env.logins().await, 2);
 }
 
+/// Callbacks carry what ID360 documents (`status`, `steps_status`, `enrollment_step`), no
+/// enrollment id: the demo knows the enrollment by the URL it gave it, needs the secret header,
+/// and drops what arrives late (callbacks are retried, so out of order).
 #[tokio::test]
-async fn callbacks_need_the_secret_and_stale_ones_are_ignored() {
+async fn callbacks_need_their_url_and_secret_and_stale_ones_are_ignored() {
     let env = env(false).await;
     let e = env.create().await;
     let id = e["enrollmentId"].as_u64().unwrap();
-    let post = |secret: &'static str, body: Value| {
+    let handle = e["handle"].as_str().unwrap();
+    let url = env.sandbox.sandbox.lock().enrollments[&id].callback_endpoints[0]
+        .url
+        .clone();
+    let token = url.rsplit('/').next().unwrap().to_string();
+    assert_eq!(url, format!("{}/demo/callbacks/{token}", env.demo));
+    assert_eq!(token.len(), 32, "random, not the id: {url}");
+    let post = |url: String, secret: &'static str, body: Value| {
         env.client
-            .post(format!("{}/demo/callbacks", env.demo))
+            .post(url)
             .header("X-Demo-Secret", secret)
             .json(&body)
             .send()
     };
-    assert_eq!(
-        post("wrong", json!({"id": id, "status": "OK", "sequence": 9}))
+    let status = || async {
+        let r: Value = env
+            .client
+            .get(format!("{}/demo/enrollments/{id}/{handle}", env.demo))
+            .send()
             .await
             .unwrap()
-            .status(),
-        401
-    );
+            .json()
+            .await
+            .unwrap();
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["steps"]["done"].as_u64(),
+        )
+    };
+    let started = |done: u64| json!({"status": "STARTED", "steps_status": {"total": 6, "done": done}, "enrollment_step": "x"});
+    let r = post(url.clone(), "wrong", json!({"status": "OK"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
     let r = env
         .client
-        .post(format!("{}/demo/callbacks", env.demo))
-        .json(&json!({"id": id}))
+        .post(url.clone())
+        .json(&json!({"status": "OK"}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "no secret header");
-    let handle = e["handle"].as_str().unwrap();
+    // the right secret on another enrollment's (or a guessed) URL changes nothing
+    let guessed = format!("{}/demo/callbacks/{}", env.demo, "0".repeat(32));
+    let r = post(guessed, "s3cret", json!({"status": "OK"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(status().await.0, "NEW");
+    // progress applies, a late one showing fewer steps does not
+    assert_eq!(
+        post(url.clone(), "s3cret", started(3))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(status().await, ("STARTED".into(), Some(3)));
+    post(url.clone(), "s3cret", started(2)).await.unwrap();
+    assert_eq!(
+        status().await,
+        ("STARTED".into(), Some(3)),
+        "a stale callback"
+    );
+    post(url.clone(), "s3cret", started(4)).await.unwrap();
+    assert_eq!(status().await, ("STARTED".into(), Some(4)));
     let r = env
         .client
         .get(format!(
@@ -176,7 +222,13 @@ async fn callbacks_need_the_secret_and_stale_ones_are_ignored() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 404, "no verdict from a forged callback");
+    assert_eq!(r.status(), 404, "no verdict from refused callbacks");
+    // a final status is never replaced by an intermediate one arriving after it
+    post(url.clone(), "s3cret", json!({"status": "KO"}))
+        .await
+        .unwrap();
+    post(url.clone(), "s3cret", started(6)).await.unwrap();
+    assert_eq!(status().await.0, "KO");
 }
 
 #[tokio::test]
