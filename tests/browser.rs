@@ -489,6 +489,62 @@ async fn an_upload_cancelled_by_its_own_signal_leaves_the_flow_usable() {
     ok(g.upload_id_document(pages(&[&recto]), None)).await;
 }
 
+/// An upload waiting for its turn behind a slow one, cancelled by its own `signal`, rejects at
+/// once and sends nothing (it used to reject only when its turn came, after the slow upload);
+/// a call queued after it still waits for the upload ahead.
+#[wasm_bindgen_test]
+async fn an_upload_cancelled_while_waiting_its_turn_rejects_at_once() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    clear_faults().await;
+    let (id, _, f) = prepared(DEFAULT_PROCESS, "").await;
+    ok(f.enrollment_info()).await; // known: a later enrollmentInfo() sends nothing
+    let (recto, face) = (card().await, selfie().await);
+    set_faults(r#"[{"endpoint":"upload","kind":"latency","latency_ms":4000,"times":1}]"#).await;
+    let settled = |p: &js_sys::Promise| {
+        let flag = Rc::new(Cell::new(false));
+        let (p, set) = (p.clone(), Rc::clone(&flag));
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+            set.set(true);
+        });
+        flag
+    };
+    let first = f.upload_id_document(pages(&[&recto]), None);
+    let first_done = settled(&first);
+    let controller = web_sys::AbortController::new().unwrap();
+    let uo = Object::new();
+    with(&uo, "signal", &controller.signal());
+    let second = f.upload_selfie(face.into(), Some(JsValue::from(uo).unchecked_into()));
+    let third = f.enrollment_info();
+    let third_done = settled(&third);
+    sleep(300.0).await;
+    controller.abort();
+    let e = err(second).await;
+    assert_eq!(
+        (text(&e, "code"), text(&e, "step")),
+        ("aborted".into(), "selfie".into())
+    );
+    assert!(
+        !first_done.get(),
+        "rejected before the upload ahead of it ended"
+    );
+    sleep(200.0).await;
+    assert!(
+        !third_done.get() && !first_done.get(),
+        "the call after the aborted one did not jump the queue"
+    );
+    ok(first).await;
+    ok(third).await;
+    clear_faults().await;
+    let a = admin(id).await;
+    assert_eq!(num(&a, "documents.id_document_image.pages.0.uploads"), 1.0);
+    assert!(
+        get(&a, "documents.selfie_image_upload").is_undefined(),
+        "the cancelled selfie was not sent"
+    );
+}
+
 /// A proxy (or a server) that sends an upload on to another origin, with the same path: a 307
 /// keeps the method, the body and the `x-api-key` header. Without `onProgress` the upload goes
 /// through fetch, which refuses the redirect before anything is sent there. With it, through

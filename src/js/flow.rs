@@ -10,7 +10,7 @@ use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Rou
 use crate::web::blob::{formats, to_blob};
 use crate::web::convert::plain_object;
 use crate::web::http::{aborted, Call, Client};
-use crate::web::media::{array_items, call_back, field, is_array, MAX_ITEMS};
+use crate::web::media::{array_items, call, call_back, field, is_array, MAX_ITEMS};
 use js_sys::{Array, Function, Object, Promise};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
@@ -62,28 +62,62 @@ pub struct Id360Flow {
 }
 
 /// Runs `work` (a call of `step`; None for `run`) after every call already queued on this flow
-/// has ended. Once the flow's signal has fired, the call ends `aborted` instead, even one that
-/// would send nothing (a cached `enrollmentInfo()`, a step already done): the flow is over.
+/// has ended. Once the flow's signal (or the call's own, `call_signal`) has fired, the call ends
+/// `aborted` instead, even one that would send nothing (a cached `enrollmentInfo()`, a step
+/// already done): the flow is over. A call aborted by its own signal while it waits for its
+/// turn rejects at once; the calls queued after it still wait for those before it.
 fn queued(
     inner: &Inner,
     step: Option<Step>,
+    call_signal: Option<AbortSignal>,
     work: impl Future<Output = Result<JsValue, FlowError>> + 'static,
 ) -> Promise {
-    queued_boxed(inner, step, Box::pin(work))
+    queued_boxed(inner, step, call_signal, Box::pin(work))
 }
 
 #[inline(never)]
-fn queued_boxed(inner: &Inner, step: Option<Step>, work: Work) -> Promise {
+fn queued_boxed(
+    inner: &Inner,
+    step: Option<Step>,
+    call_signal: Option<AbortSignal>,
+    work: Work,
+) -> Promise {
     let previous = inner.tail.borrow_mut().take();
     let mut resolver: Option<Function> = None;
     let gate = Promise::new(&mut |resolve, _| resolver = Some(resolve));
     *inner.tail.borrow_mut() = Some(gate);
     let signal = inner.client.signal.clone();
     promise(async move {
+        let stopped = || {
+            signal.as_ref().is_some_and(AbortSignal::aborted)
+                || call_signal.as_ref().is_some_and(AbortSignal::aborted)
+        };
         if let Some(p) = previous {
-            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+            // the turn, or this call's abort, whichever comes first (one resolver for both: no
+            // closure of ours)
+            let mut wake: Option<Function> = None;
+            let turn = Promise::new(&mut |resolve, _| wake = Some(resolve));
+            let abort = JsValue::from_str("abort");
+            let listen = |how: &str| {
+                if let (Some(s), Some(w)) = (call_signal.as_ref(), wake.as_ref()) {
+                    let _ = call(s, how, &[&abort, w]);
+                }
+            };
+            if let Some(w) = wake.as_ref() {
+                let _ = call(&p, "then", &[w, w]);
+            }
+            listen("addEventListener");
+            let _ = wasm_bindgen_futures::JsFuture::from(turn).await;
+            listen("removeEventListener");
+            if stopped() {
+                // the next call's turn still comes only after the calls before this one
+                if let Some(release) = resolver.as_ref() {
+                    let _ = call(&p, "then", &[release, release]);
+                }
+                resolver = None;
+            }
         }
-        let result = match signal.as_ref().is_some_and(AbortSignal::aborted) {
+        let result = match stopped() {
             true => Err(match step {
                 Some(s) => aborted().at(s),
                 None => aborted(),
@@ -465,7 +499,7 @@ impl Id360Flow {
     #[wasm_bindgen(js_name = enrollmentInfo, unchecked_return_type = "Promise<EnrollmentInfo>")]
     pub fn enrollment_info(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        queued(&self.inner, Some(Step::Info), async move {
+        queued(&self.inner, Some(Step::Info), None, async move {
             inner.ensure_info().await
         })
     }
@@ -479,7 +513,7 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let route_id = route_id.unwrap_or(JsValue::UNDEFINED);
-        queued(&self.inner, Some(Step::Route), async move {
+        queued(&self.inner, Some(Step::Route), None, async move {
             let requested = if route_id.is_undefined() || route_id.is_null() {
                 None
             } else {
@@ -503,7 +537,7 @@ impl Id360Flow {
     pub fn accept_terms(&self, options: Option<TermsOptionsArg>) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        queued(&self.inner, Some(Step::Consent), async move {
+        queued(&self.inner, Some(Step::Consent), None, async move {
             let o = Options::new(&options, "terms options", &["biometry"], true)
                 .map_err(|e| e.at(Step::Consent))?;
             let biometry = o
@@ -581,7 +615,9 @@ impl Id360Flow {
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        queued(&self.inner, Some(step), async move {
+        // heard while the call waits for its turn (checked with the other options at its turn)
+        let waiting = field(&options, "signal").dyn_into::<AbortSignal>().ok();
+        queued(&self.inner, Some(step), waiting, async move {
             let (on_progress, signal) = upload_options(&options).map_err(|e| e.at(step))?;
             let pages = pages_of(&pages, "pages").map_err(|e| e.at(step))?;
             inner
@@ -595,7 +631,7 @@ impl Id360Flow {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn finalize(&self) -> Promise {
         let inner = Rc::clone(&self.inner);
-        queued(&self.inner, Some(Step::Finalize), async move {
+        queued(&self.inner, Some(Step::Finalize), None, async move {
             inner.finalize().await.map(|()| JsValue::UNDEFINED)
         })
     }
@@ -606,7 +642,7 @@ impl Id360Flow {
     pub fn run(&self, options: RunOptionsArg) -> Promise {
         let inner = Rc::clone(&self.inner);
         let options: JsValue = options.into();
-        queued(&self.inner, None, async move {
+        queued(&self.inner, None, None, async move {
             let o = Options::new(
                 &options,
                 "run options",
