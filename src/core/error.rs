@@ -261,20 +261,53 @@ impl FlowError {
 }
 
 /// A server's error `code`, kept when it looks like one (at most 64 ASCII letters, digits or
-/// underscores) and does not carry `secret` (a code is copied into the message and `serverCode`
-/// as it is, so one that echoes the api_key is dropped rather than scrubbed).
+/// underscores) and does not carry `secret` or a piece of it (a code is copied into the message
+/// and `serverCode` as it is, so one that echoes the api_key is dropped rather than scrubbed).
 pub fn clean_server_code(code: &str, secret: &str) -> Option<String> {
     let looks_like_one =
         code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    let leaks = !secret.is_empty() && super::text::contains(code, secret);
+    let leaks = (0..code.len()).any(|i| secret_run(code.get(i..).unwrap_or_default(), secret) > 0);
     (looks_like_one && !leaks).then(|| code.to_string())
+}
+
+/// The shortest piece of the api_key scrubbed from server text: a server that echoes part of
+/// the key, or the key in capitals, gives most of it away all the same. (Eight characters of a
+/// hex key occur by chance about once in 16⁸.) A key shorter than this is scrubbed whole only.
+pub const MIN_SECRET_RUN: usize = 8;
+
+/// How many bytes at the start of `text` are a piece of `secret` (letters in either case) at
+/// least [`MIN_SECRET_RUN`] long, or all of it; 0 when none is.
+#[inline(never)]
+fn secret_run(text: &str, secret: &str) -> usize {
+    let (t, k) = (text.as_bytes(), secret.as_bytes());
+    let mut longest = 0;
+    for start in 0..k.len() {
+        let mut n = 0;
+        while let (Some(a), Some(b)) = (t.get(n), k.get(start + n)) {
+            if !a.eq_ignore_ascii_case(b) {
+                break;
+            }
+            n += 1;
+        }
+        longest = longest.max(n);
+    }
+    // (a piece of a key with non-ASCII characters may end inside one)
+    while longest > 0 && !text.is_char_boundary(longest) {
+        longest -= 1;
+    }
+    if longest > 0 && longest >= MIN_SECRET_RUN.min(k.len()) {
+        longest
+    } else {
+        0
+    }
 }
 
 /// Longest piece of server text copied into an error message.
 pub const MAX_DETAIL_CHARS: usize = 300;
 
 /// Cleans server-provided text for an error message: drops control characters, then removes
-/// `secret` wherever it appears (also where a control character had split it), and cuts it to
+/// `secret` and every piece of it of [`MIN_SECRET_RUN`] characters or more, in any case,
+/// wherever they appear (also where a control character had split them), and cuts it to
 /// [`MAX_DETAIL_CHARS`].
 pub fn sanitize_detail(text: &str, secret: &str) -> String {
     let printable: String = text.chars().filter(|c| !c.is_control()).collect();
@@ -283,12 +316,13 @@ pub fn sanitize_detail(text: &str, secret: &str) -> String {
     let mut kept = 0;
     // (by hand rather than `str::replace`: see `core::text`)
     while kept < MAX_DETAIL_CHARS {
-        if !secret.is_empty() && rest.as_bytes().starts_with(secret.as_bytes()) {
+        let run = secret_run(rest, secret);
+        if run > 0 {
             for c in "[api_key]".chars().take(MAX_DETAIL_CHARS - kept) {
                 out.push(c);
                 kept += 1;
             }
-            rest = rest.get(secret.len()..).unwrap_or_default();
+            rest = rest.get(run..).unwrap_or_default();
             continue;
         }
         let mut chars = rest.chars();
@@ -355,9 +389,47 @@ mod tests {
         assert_eq!(clean.chars().count(), MAX_DETAIL_CHARS);
         // a control character inside the key does not let it through once dropped
         let split = "key 0123456789abcdef\u{7}0123456789abcdef0123456789abcdef end";
+        assert_eq!(sanitize_detail(split, key), "key [api_key][api_key] end");
+    }
+
+    #[test]
+    fn pieces_of_the_secret_and_its_capitals_are_scrubbed_too() {
+        let key = "0123456789abcdef0123456789abcdef";
+        let upper = key.to_ascii_uppercase();
         assert_eq!(
-            sanitize_detail(split, key),
-            "key [api_key]0123456789abcdef end"
+            sanitize_detail(&format!("key {upper}."), key),
+            "key [api_key]."
+        );
+        // a prefix, a middle piece, a suffix of 8 or more characters
+        assert_eq!(
+            sanitize_detail(
+                "k=0123456789aB… mid 89abcdef01, end cdef0123456789abcdef",
+                key
+            ),
+            "k=[api_key]… mid [api_key], end [api_key]"
+        );
+        // shorter pieces are not the key (hex of 7 characters occurs by chance)
+        assert_eq!(
+            sanitize_detail("ref 89abcde, 0123456", key),
+            "ref 89abcde, 0123456"
+        );
+        // a key shorter than the minimum is scrubbed whole only
+        assert_eq!(
+            sanitize_detail("k ab12 ab1 AB12", "ab12"),
+            "k [api_key] ab1 [api_key]"
+        );
+        // a key with non-ASCII characters: a piece ending inside one is cut before it
+        assert_eq!(
+            sanitize_detail("x clé-secrète-é", "clé-secrète-è"),
+            "x [api_key]é"
+        );
+        assert_eq!(
+            clean_server_code(&format!("bad_{}", &upper[4..14]), key),
+            None
+        );
+        assert_eq!(
+            clean_server_code("bad_0123456_x", key).as_deref(),
+            Some("bad_0123456_x")
         );
     }
 
