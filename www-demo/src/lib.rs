@@ -469,11 +469,14 @@ async fn callback(
     if !bool::from(given.ct_eq(demo.callback_secret.as_bytes())) {
         return error(StatusCode::UNAUTHORIZED, "bad_secret", "unknown callback");
     }
-    let status = payload
+    let Some(status) = payload
         .get("status")
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+    else {
+        return error(StatusCode::BAD_REQUEST, "bad_payload", "no status");
+    };
     let done = payload
         .pointer("/steps_status/done")
         .and_then(Value::as_u64)

@@ -196,6 +196,16 @@ async fn callbacks_need_their_url_and_secret_and_stale_ones_are_ignored() {
         .unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(status().await.0, "NEW");
+    // a payload without a status changes nothing
+    let r = post(
+        url.clone(),
+        "s3cret",
+        json!({"steps_status": {"total": 6, "done": 5}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(status().await.0, "NEW");
     // progress applies, a late one showing fewer steps does not
     assert_eq!(
         post(url.clone(), "s3cret", started(3))
