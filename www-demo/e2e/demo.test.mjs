@@ -36,14 +36,14 @@ const consoleErrors = []; // console errors and failed loads of every page: ther
 
 // `camera`: the fake camera's video ('flip': a card's front, the table, its back, the table…;
 // 'front': the front only; 'empty': the table only), or false for a refused camera.
-async function launch({ camera, url = DEMO, faults = false }) {
-  if (!CHROMIUM) return launchWebDriver({ camera, url });
+async function launch({ camera, url = DEMO, faults = false, viewport = { width: 414, height: 860 } }) {
+  if (!CHROMIUM) return launchWebDriver({ camera, url, viewport });
   const args = [...BASE_ARGS, ...(camera === true ? ['--use-fake-ui-for-media-stream'] : camera
     ? ['--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${VIDEOS}/${camera}.y4m`]
     : ['--deny-permission-prompts'])];
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args });
   browsers.push(browser);
-  const context = await browser.newContext({ viewport: { width: 414, height: 860 }, locale: 'en-GB' });
+  const context = await browser.newContext({ viewport, locale: 'en-GB' });
   const page = await context.newPage();
   page.on('request', (r) => requested.push(r.url()));
   page.on('response', async (r) => {
@@ -66,14 +66,14 @@ async function launch({ camera, url = DEMO, faults = false }) {
 }
 
 const STILLS = {};
-async function launchWebDriver({ camera, url }) {
+async function launchWebDriver({ camera, url, viewport }) {
   // (WebKit cannot refuse: the tests that do not need a refusal run with its mock camera)
   const refused = camera === false && ENGINE !== 'webkit';
   // (a driver runs one session at a time: the previous test's browser goes first)
   await Promise.all(browsers.splice(0).map((b) => b.close()));
   const page = await Page.open(WEBDRIVER, capabilities(ENGINE, { camera: refused ? 'refused' : 'fake' }));
   browsers.push(page);
-  await page.setViewport(414, 860);
+  await page.setViewport(viewport.width, viewport.height);
   await page.goto(url);
   await page.waitForSelector('body[data-ready=true]');
   if (camera) {
@@ -252,6 +252,33 @@ test('an empty table is never captured; the page asks for the document, then how
   assert.match(await hint(page), /lay the document flat on a dark, plain surface/);
   assert.ok(await page.isHidden('#quad'), 'no quadrilateral drawn');
   await shot(page, 'empty-scene');
+});
+
+// Whether each element is wholly inside the window as it is scrolled now.
+async function onScreen(page, ids) {
+  return page.evaluate((list) => Object.fromEntries(list.map((id) => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return [id, r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth];
+  })), ids);
+}
+
+test('on a small phone (375 × 667) the hint and the main button are on screen, even with a portrait camera', async () => {
+  // (the empty table: nothing is captured while the layout is measured)
+  const page = await launch({ camera: 'empty', viewport: { width: 375, height: 667 } });
+  await startAndConsent(page);
+  await page.waitForFunction(() => document.getElementById('hint').textContent !== ''
+    && document.getElementById('viewer').style.aspectRatio !== '', null, { timeout: 15000 });
+  const expected = { hint: true, viewer: true, shoot: true };
+  assert.deepEqual(await onScreen(page, ['hint', 'viewer', 'shoot']), expected, 'with the landscape fake camera');
+  await shot(page, 'phone-capture');
+  // a phone's camera is portrait: the viewer takes its shape but stays within its height limit
+  await page.evaluate(() => {
+    document.getElementById('viewer').style.aspectRatio = '9 / 16';
+    window.dispatchEvent(new Event('resize'));
+  });
+  assert.deepEqual(await onScreen(page, ['hint', 'viewer', 'shoot']), expected, 'with a portrait camera');
+  await shot(page, 'phone-capture-portrait');
+  await accessible(page, 'capture on a small phone');
 });
 
 test('an unreadable document ends in KO with its reason shown', async () => {

@@ -148,6 +148,7 @@ async function openSlot() {
     state.cameraFacing = facing;
     $('shoot').disabled = false;
     $('viewer').classList.remove('no-camera');
+    fitViewer();
     placeGuide(selfie ? 'selfie' : GUIDE[state.docType]);
     watchAndCapture(selfie ? 'selfie' : GUIDE[state.docType]);
   } catch (e) {
@@ -155,8 +156,15 @@ async function openSlot() {
   }
 }
 
+// The viewer takes the stream's shape (a phone's camera is portrait, a laptop's landscape), within
+// the height the style sheet allows: no tall black bars pushing the buttons off the screen.
+function fitViewer() {
+  $('viewer').style.aspectRatio = `${state.camera.width} / ${state.camera.height}`;
+}
+
 function cameraFailed(e) {
   state.camera = null;
+  $('viewer').style.aspectRatio = '';
   $('viewer').classList.add('no-camera');
   $('camera-error').textContent = message(e);
   $('camera-error').hidden = false;
