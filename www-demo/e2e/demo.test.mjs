@@ -293,6 +293,17 @@ test('an unreadable document ends in KO with its reason shown', async () => {
   assert.equal(v.status, 'KO');
   assert.ok(v.problems.includes('MDL_INPUT_INVALID'), JSON.stringify(v));
   assert.match(v.text, /could not verify/);
+  // a switch of language after the verdict says every text again in the new language
+  await page.click('#lang');
+  const fr = await page.evaluate(() => ({
+    heading: document.getElementById('result-title').textContent,
+    verdict: document.getElementById('verdict-text').textContent,
+    title: document.title,
+  }));
+  assert.equal(fr.heading, 'Résultat');
+  assert.match(fr.verdict, /pas pu vérifier/);
+  assert.match(fr.title, /^Résultat – Vérification d.identité$/);
+  await accessible(page, 'result, in French');
 });
 
 test('a refused camera falls back to files and still ends in OK', {
@@ -366,6 +377,7 @@ test('the page is in French when asked, on the wasm build its engine gets', asyn
   assert.equal(await page.textContent('#start'), 'Commencer');
   assert.equal(await page.getAttribute('html', 'lang'), 'fr');
   assert.equal(await page.textContent('#lang'), 'EN');
+  assert.match(await page.evaluate(() => document.title), /^Vérifiez votre identité – /);
   await accessible(page, 'start, in French');
 });
 

@@ -1,7 +1,7 @@
 // The demo page: one enrollment from start to verdict with id360-flow. Its server holds the
 // token; this page only ever holds the enrollment's api_key.
 import init, { Id360Flow, Id360Error, Camera, prepareFile, guideRect } from '/pkg/index.js';
-import { t, setLang, lang } from './i18n.mjs';
+import { t, setLang, lang, render, renderAlt, onLangChange } from './i18n.mjs';
 
 const $ = (id) => document.getElementById(id);
 const PAGES = { id_card: ['front', 'back'], residence_permit: ['front', 'back'], passport: ['page'] };
@@ -12,11 +12,21 @@ const state = {
   pages: [], selfie: null, slot: 0, camera: null, cameraFacing: null, watch: null, shot: null, abort: null,
 };
 
+function heading() {
+  return document.querySelector(`#step-${document.body.dataset.step} :is(h1, h2)`);
+}
+
 function show(step) {
   for (const s of document.querySelectorAll('.step')) s.hidden = s.id !== `step-${step}`;
-  const heading = document.querySelector(`#step-${step} h1, #step-${step} h2`);
-  heading?.focus();
   document.body.dataset.step = step; // for tests and styling
+  heading()?.focus();
+  showTitle();
+}
+
+// The window's title says the step, in the page's language (tabs, history, screen readers).
+function showTitle() {
+  const h = heading();
+  document.title = h && h.textContent ? `${h.textContent} – ${t('brand')}` : t('brand');
 }
 
 function announce(text) { $('status').textContent = text; }
@@ -24,7 +34,13 @@ function announce(text) { $('status').textContent = text; }
 function message(error) {
   const code = error instanceof Id360Error ? error.code : null;
   const known = code && t(`err.${code}`) !== `err.${code}`;
-  return known ? t(`err.${code}`) : t('err.other', { message: error?.message ?? String(error) });
+  return known ? [`err.${code}`] : ['err.other', { message: error?.message ?? String(error) }];
+}
+
+// An error in `el`, in the page's language (and again in the other one after a switch).
+function showError(el, error) {
+  render(el, ...message(error));
+  el.hidden = false;
 }
 
 function flow() {
@@ -32,7 +48,7 @@ function flow() {
     state.flow = new Id360Flow({
       apiKey: state.apiKey,
       environment: { baseUrl: state.baseUrl },
-      onRetry: () => { $('upload-note').textContent = t('upload.retrying'); },
+      onRetry: () => render($('upload-note'), 'upload.retrying'),
     });
   }
   return state.flow;
@@ -52,8 +68,7 @@ async function start() {
     show('document');
   } catch (e) {
     // the server could not create the enrollment (ID360 unreachable, wrong credentials…)
-    $('start-error').textContent = message(e);
-    $('start-error').hidden = false;
+    showError($('start-error'), e);
   } finally {
     $('start').disabled = false;
   }
@@ -66,7 +81,6 @@ async function showHandoff() {
   $('handoff-link').value = link;
   const r = await fetch('/demo/qr', { method: 'POST', body: link });
   if (r.ok) $('qr').src = URL.createObjectURL(await r.blob());
-  $('qr').alt = t('handoff.title');
 }
 
 async function resume(fragment) {
@@ -85,8 +99,7 @@ async function resume(fragment) {
       $('cgu').checked = true; $('biometry').checked = !!consent.accepted_biometry;
     }
   } catch (e) {
-    $('document-error').textContent = message(e);
-    $('document-error').hidden = false;
+    showError($('document-error'), e);
   }
   show('document');
 }
@@ -103,7 +116,7 @@ function chooseDocument() {
 async function consent() {
   const err = $('consent-error');
   if (!$('cgu').checked || !$('biometry').checked) {
-    err.textContent = t('consent.needed'); err.hidden = false; return;
+    render(err, 'consent.needed'); err.hidden = false; return;
   }
   err.hidden = true;
   $('consent-next').disabled = true;
@@ -112,7 +125,7 @@ async function consent() {
     await flow().acceptTerms({ biometry: true });
     beginCapture();
   } catch (e) {
-    err.textContent = message(e); err.hidden = false;
+    showError(err, e);
   } finally {
     $('consent-next').disabled = false;
   }
@@ -125,17 +138,18 @@ function slots() { return [...PAGES[state.docType], 'selfie']; }
 function beginCapture() { state.slot = 0; show('capture'); openSlot(); }
 
 function slotTitle(slot) {
-  return t({ front: 'capture.front', back: 'capture.back', page: 'capture.page', selfie: 'capture.selfie' }[slot]);
+  return { front: 'capture.front', back: 'capture.back', page: 'capture.page', selfie: 'capture.selfie' }[slot];
 }
 
 async function openSlot() {
   const slot = slots()[state.slot];
   const selfie = slot === 'selfie';
-  $('capture-title').textContent = slotTitle(slot);
+  render($('capture-title'), slotTitle(slot));
   $('capture-title').focus();
+  showTitle();
   showPreview(null);
   $('camera-error').hidden = true;
-  $('hint').textContent = t(selfie ? 'hint.face' : 'hint.place');
+  render($('hint'), selfie ? 'hint.face' : 'hint.place');
   const facing = selfie ? 'user' : 'environment';
   // no photo by hand while the camera opens or turns around
   $('shoot').disabled = true;
@@ -166,11 +180,10 @@ function cameraFailed(e) {
   state.camera = null;
   $('viewer').style.aspectRatio = '';
   $('viewer').classList.add('no-camera');
-  $('camera-error').textContent = message(e);
-  $('camera-error').hidden = false;
+  showError($('camera-error'), e);
   $('shoot').hidden = true;
   $('guide').hidden = true;
-  $('hint').textContent = '';
+  render($('hint'), null);
   document.querySelector('label[for=file]').focus?.();
 }
 
@@ -230,7 +243,7 @@ function watchAndCapture(region) {
       const missing = !r.ok && r.reasons[0] === 'no_document';
       missingSince = missing ? (missingSince ?? performance.now()) : null;
       const still = missing && performance.now() - missingSince > STILL_MISSING_MS;
-      $('hint').textContent = r.ok ? t('hint.good') : t(`hint.${still ? 'no_document_still' : r.reasons[0]}`);
+      render($('hint'), r.ok ? 'hint.good' : `hint.${still ? 'no_document_still' : r.reasons[0]}`);
     },
   }).then(showPreview, (e) => { if (!(e instanceof Id360Error && e.code === 'aborted')) cameraFailed(e); });
 }
@@ -247,8 +260,8 @@ function showPreview(blob) {
   if (blob) {
     stopWatching();
     img.src = URL.createObjectURL(blob);
-    img.alt = slotTitle(slots()[state.slot]);
-    $('hint').textContent = t('capture.check');
+    renderAlt(img, slotTitle(slots()[state.slot]));
+    render($('hint'), 'capture.check');
     $('accept').focus();
   }
 }
@@ -274,9 +287,12 @@ async function fromFile(event) {
   try {
     const ready = await prepareFile(file);
     showPreview(ready);
-    if (ready.type === 'application/pdf' || ready.type.includes('heic')) $('preview').alt = file.name;
+    if (ready.type === 'application/pdf' || ready.type.includes('heic')) {
+      renderAlt($('preview'), null);
+      $('preview').alt = file.name;
+    }
   } catch (e) {
-    $('camera-error').textContent = message(e); $('camera-error').hidden = false;
+    showError($('camera-error'), e);
   }
 }
 
@@ -303,19 +319,19 @@ function bars() {
   const box = $('bars');
   box.replaceChildren();
   const make = (id, label) => {
-    const l = document.createElement('label'); l.htmlFor = id; l.textContent = label;
+    const l = document.createElement('label'); l.htmlFor = id; render(l, ...label);
     const p = document.createElement('progress'); p.id = id; p.max = 1; p.value = 0;
     box.append(l, p);
   };
-  state.pages.forEach((_, i) => make(`bar-${i}`, t('upload.page', { n: i + 1 })));
-  make('bar-selfie', t('upload.selfie'));
+  state.pages.forEach((_, i) => make(`bar-${i}`, ['upload.page', { n: i + 1 }]));
+  make('bar-selfie', ['upload.selfie']);
 }
 
 async function upload() {
   show('upload');
   bars();
   $('upload-error').hidden = true; $('upload-retry').hidden = true; $('upload-restart').hidden = true;
-  $('upload-note').textContent = '';
+  render($('upload-note'), null);
   const sizes = [...state.pages, state.selfie].map((b) => b.size);
   const total = sizes.reduce((a, b) => a + b, 0);
   const docTotal = state.pages.reduce((a, b) => a + b.size, 0);
@@ -335,8 +351,7 @@ async function upload() {
     await fetch(`/demo/enrollments/${state.enrollmentId}/${state.handle}/finalized`, { method: 'POST' }).catch(() => {});
     waitForVerdict();
   } catch (e) {
-    $('upload-error').textContent = message(e);
-    $('upload-error').hidden = false;
+    showError($('upload-error'), e);
     const retryable = e instanceof Id360Error && e.retryable;
     $('upload-retry').hidden = !retryable;
     $('upload-restart').hidden = false;
@@ -345,20 +360,21 @@ async function upload() {
 }
 
 function waitForVerdict() {
+  render($('result-title'), 'wait.title');
   show('result');
   const events = new EventSource(`/demo/enrollments/${state.enrollmentId}/${state.handle}/events`);
   events.addEventListener('status', (e) => {
     const s = JSON.parse(e.data);
-    $('live').textContent = t('wait.status', { status: s.status });
+    render($('live'), 'wait.status', { status: s.status });
   });
   events.addEventListener('result', (e) => { events.close(); showResult(JSON.parse(e.data)); });
 }
 
 function showResult(r) {
-  $('result-title').textContent = t('result.title');
+  render($('result-title'), 'result.title');
   const ok = r.status === 'OK';
   const text = $('verdict-text');
-  text.textContent = ok ? t('result.ok') : r.status === 'KO' ? t('result.ko') : t('result.failed');
+  render(text, ok ? 'result.ok' : r.status === 'KO' ? 'result.ko' : 'result.failed');
   text.className = `verdict ${ok ? 'ok' : 'ko'}`;
   text.dataset.status = r.status;
   $('identity').hidden = !(ok && r.identity);
@@ -372,9 +388,10 @@ function showResult(r) {
     const li = document.createElement('li'); li.textContent = p.message || p.code; li.dataset.code = p.code; return li;
   }));
   $('verdict').hidden = false;
-  $('live').textContent = '';
+  render($('live'), null);
   announce(text.textContent);
   $('result-title').focus();
+  showTitle();
 }
 
 // ---- wiring ---------------------------------------------------------------------------------
@@ -383,7 +400,9 @@ function showResult(r) {
 function switchLang(l) {
   setLang(l);
   $('lang').lang = l === 'fr' ? 'en' : 'fr';
+  $('status').textContent = ''; // (what was announced stays in the language it was said in)
 }
+onLangChange(showTitle);
 
 function wire() {
   $('lang').addEventListener('click', () => switchLang(lang() === 'fr' ? 'en' : 'fr'));

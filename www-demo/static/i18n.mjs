@@ -13,6 +13,7 @@ const strings = {
     'handoff.title': 'Continue on another device',
     'handoff.text': 'Scan this code with your phone, or open the link on it. Keep it private: it gives access to this verification.',
     'handoff.copy': 'Copy link',
+    'handoff.qr': 'QR code: link to continue on another device',
     'handoff.link': 'Link',
     'lang.switch': 'FR – Français',
     'lang.other': 'FR',
@@ -94,6 +95,7 @@ const strings = {
     'handoff.title': 'Continuer sur un autre appareil',
     'handoff.text': "Scannez ce code avec votre téléphone, ou ouvrez-y le lien. Gardez-le pour vous : il donne accès à cette vérification.",
     'handoff.copy': 'Copier le lien',
+    'handoff.qr': 'QR code : lien pour continuer sur un autre appareil',
     'handoff.link': 'Lien',
     'lang.switch': 'EN – English',
     'lang.other': 'EN',
@@ -164,18 +166,47 @@ const strings = {
   },
 };
 
-let current = (navigator.language || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en';
+let current = (globalThis.navigator?.language || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en';
+const listeners = [];
 
 export const lang = () => current;
+
+// Every key of both languages (for the tests: French and English must have the same).
+export const keys = (l) => Object.keys(strings[l]);
 
 export function t(key, vars = {}) {
   const s = strings[current][key] ?? strings.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 }
 
+const varsOf = (el) => (el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : {});
+
+// Sets an element's text to the string `key` and keeps the key (and its values) on the element,
+// so that a change of language says it again in the new language. No key: no text.
+export function render(el, key, vars) {
+  if (!key) {
+    delete el.dataset.i18n; delete el.dataset.i18nVars;
+    el.textContent = '';
+    return;
+  }
+  el.dataset.i18n = key;
+  if (vars && Object.keys(vars).length) el.dataset.i18nVars = JSON.stringify(vars); else delete el.dataset.i18nVars;
+  el.textContent = t(key, vars);
+}
+
+// The same for an image's text alternative.
+export function renderAlt(img, key) {
+  if (key) { img.dataset.i18nAlt = key; img.alt = t(key); } else { delete img.dataset.i18nAlt; }
+}
+
+// What is not an element's text (the window's title, a date's format) says itself again.
+export function onLangChange(fn) { listeners.push(fn); }
+
 export function setLang(l) {
   current = l === 'fr' ? 'fr' : 'en';
   document.documentElement.lang = current;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n, varsOf(el));
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const el of document.querySelectorAll('[data-i18n-alt]')) el.alt = t(el.dataset.i18nAlt);
+  for (const fn of listeners) fn();
 }
