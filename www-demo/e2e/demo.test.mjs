@@ -346,6 +346,23 @@ test('a network fault mid-upload is retried and every page arrives once', async 
   assert.ok(stats.faults_injected.upload >= 2, JSON.stringify(stats));
 });
 
+test('a refused creation says so in plain words, not the server\'s detail, and Start works again', async () => {
+  // (ID360 refuses once: the demo server answers 502 id360_error, which the page logs)
+  const page = await launch({ camera: false, faults: true });
+  await fetch(`${SANDBOX}/_sandbox/faults`, {
+    method: 'PUT', body: JSON.stringify([{ endpoint: 'create_enrollment', kind: 'status', status: 500, times: 1 }]),
+  });
+  await page.click('#start');
+  await page.waitForSelector('#start-error:not([hidden])');
+  await fetch(`${SANDBOX}/_sandbox/faults`, { method: 'DELETE' });
+  const error = await page.textContent('#start-error');
+  assert.equal(error, 'The service is having trouble. Try again in a moment.');
+  await shot(page, 'start-error');
+  await accessible(page, 'start, after an error');
+  await page.click('#start');
+  await page.waitForSelector('#step-document:not([hidden])');
+});
+
 test('a second device resumes from the link, and the api_key is in no request line', async () => {
   const first = await launch({ camera: false });
   await first.click('#start');

@@ -31,10 +31,42 @@ function showTitle() {
 
 function announce(text) { $('status').textContent = text; }
 
+// An error of this page's own server, which answers `{ code, detail }`: the detail is for
+// developers (the console), the person sees a sentence chosen by the code.
+class DemoError extends Error {
+  constructor(code, status, detail) {
+    super(`${code} (${status}): ${detail}`);
+    this.code = code; this.status = status; this.detail = detail;
+  }
+}
+
+// fetch() on this page's server: a DemoError when there is no answer (`network`) or an error.
+async function server(path, init) {
+  let r;
+  try { r = await fetch(path, init); } catch (e) { throw new DemoError('network', 0, String(e)); }
+  if (!r.ok) {
+    const body = await r.json().catch(() => ({}));
+    throw new DemoError(body.code ?? 'http', r.status, body.detail ?? r.statusText);
+  }
+  return r;
+}
+
+const DEMO_ERRORS = {
+  network: 'err.network', busy: 'err.busy', unknown_enrollment: 'err.unauthorized',
+  id360_error: 'err.server', proxy_error: 'err.server', bad_path: 'err.server',
+};
+
+// What to tell the person: a sentence chosen by the error's code (the library's or the demo
+// server's), never their text, which names APIs and is in English (it goes to the console).
 function message(error) {
-  const code = error instanceof Id360Error ? error.code : null;
-  const known = code && t(`err.${code}`) !== `err.${code}`;
-  return known ? [`err.${code}`] : ['err.other', { message: error?.message ?? String(error) }];
+  console.warn('id360-flow demo:', error);
+  const known = (key) => (t(key) !== key ? key : null);
+  if (error instanceof Id360Error) return [known(`err.${error.code}`) ?? 'err.other'];
+  if (error instanceof DemoError) {
+    const byStatus = error.status === 429 ? 'err.rate_limited' : error.status >= 500 ? 'err.server' : null;
+    return [DEMO_ERRORS[error.code] ?? byStatus ?? 'err.other'];
+  }
+  return ['err.other'];
 }
 
 // An error in `el`, in the page's language (and again in the other one after a switch).
@@ -59,9 +91,7 @@ function flow() {
 async function start() {
   $('start').disabled = true;
   try {
-    const r = await fetch('/demo/enrollments', { method: 'POST' });
-    if (!r.ok) throw new Error((await r.json()).detail || `HTTP ${r.status}`);
-    const e = await r.json();
+    const e = await (await server('/demo/enrollments', { method: 'POST' })).json();
     Object.assign(state, { enrollmentId: e.enrollmentId, handle: e.handle, apiKey: e.apiKey, baseUrl: e.baseUrl });
     $('start-error').hidden = true;
     await showHandoff();
@@ -79,18 +109,19 @@ async function showHandoff() {
   // link carries no address: where the flow goes comes from this server (GET /demo/config).
   const link = `${location.origin}/#resume=${state.enrollmentId}.${state.handle}.${state.apiKey}`;
   $('handoff-link').value = link;
-  const r = await fetch('/demo/qr', { method: 'POST', body: link });
-  if (r.ok) $('qr').src = URL.createObjectURL(await r.blob());
+  // (without its QR code the link is still there to copy)
+  const r = await fetch('/demo/qr', { method: 'POST', body: link }).catch(() => null);
+  if (r?.ok) $('qr').src = URL.createObjectURL(await r.blob());
 }
 
 async function resume(fragment) {
   // id.handle.key
   const [id, handle, key] = fragment.split('.');
   history.replaceState(null, '', location.pathname); // the key leaves the address bar
-  const config = await (await fetch('/demo/config')).json();
-  Object.assign(state, { enrollmentId: Number(id), handle, apiKey: key, baseUrl: config.baseUrl });
-  await showHandoff();
   try {
+    const config = await (await server('/demo/config')).json();
+    Object.assign(state, { enrollmentId: Number(id), handle, apiKey: key, baseUrl: config.baseUrl });
+    await showHandoff();
     const info = await flow().enrollmentInfo();
     const consent = info.raw && info.raw.consent;
     if (consent && consent.accepted_cgu) {
