@@ -170,6 +170,9 @@ async function verdict(page) {
     text: document.getElementById('verdict-text').textContent,
     name: document.getElementById('id-name').textContent,
     problems: [...document.querySelectorAll('#problems li')].map((li) => li.dataset.code),
+    problemTexts: [...document.querySelectorAll('#problems li')].map((li) => li.textContent),
+    advice: document.getElementById('verdict-advice').hidden ? '' : document.getElementById('verdict-advice').textContent,
+    action: document.getElementById('again').textContent,
   }));
 }
 
@@ -281,7 +284,7 @@ test('on a small phone (375 × 667) the hint and the main button are on screen, 
   await accessible(page, 'capture on a small phone');
 });
 
-test('an unreadable document ends in KO with its reason shown', async () => {
+test('an unreadable document ends in KO with its reason in plain words, advice and a way to try again', async () => {
   const page = await launch({ camera: true });
   await startAndConsent(page);
   const tiny = await sampleFile('id_document.png', 'width=150&height=95');
@@ -293,14 +296,22 @@ test('an unreadable document ends in KO with its reason shown', async () => {
   assert.equal(v.status, 'KO');
   assert.ok(v.problems.includes('MDL_INPUT_INVALID'), JSON.stringify(v));
   assert.match(v.text, /could not verify/);
+  // the person's words, not ID360's ("Page 0 of id_document_image: the image is too small…")
+  assert.deepEqual(v.problemTexts, ['A photo of your document could not be read: it may be too small, blurry or cut off.']);
+  assert.match(v.advice, /blurry, has reflections/);
+  assert.equal(v.action, 'Try again');
   // a switch of language after the verdict says every text again in the new language
   await page.click('#lang');
   const fr = await page.evaluate(() => ({
     heading: document.getElementById('result-title').textContent,
     verdict: document.getElementById('verdict-text').textContent,
+    problem: document.querySelector('#problems li').textContent,
+    action: document.getElementById('again').textContent,
     title: document.title,
   }));
   assert.equal(fr.heading, 'Résultat');
+  assert.match(fr.problem, /n’a pas pu être lue/);
+  assert.equal(fr.action, 'Réessayer');
   assert.match(fr.verdict, /pas pu vérifier/);
   assert.match(fr.title, /^Résultat – Vérification d.identité$/);
   await accessible(page, 'result, in French');

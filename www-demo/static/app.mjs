@@ -401,22 +401,50 @@ function waitForVerdict() {
   events.addEventListener('result', (e) => { events.close(); showResult(JSON.parse(e.data)); });
 }
 
+// ID360's reasons (status codes) as a sentence for the person: its own `message` names APIs and
+// counts pages from 0, in English.
+function problemKey({ code, where }) {
+  const selfie = /^(facecomparison|liveness|selfie)/.test(where ?? '');
+  switch (code) {
+    case 'MDL_INPUT_INVALID': return selfie ? 'problem.unreadable_selfie' : 'problem.unreadable_document';
+    case 'MDL_CHALLENGE_NOT_MET': return /^liveness/.test(where ?? '') ? 'problem.liveness' : 'problem.face_match';
+    case 'VLD_DOCUMENT_INVALID': case 'VLD_ID_INVALID': return 'problem.document_invalid';
+    case 'VLD_VALIDATION_KO': return 'problem.data_mismatch';
+    default: return 'problem.other';
+  }
+}
+
+const VERDICT = { OK: 'result.ok', KO: 'result.ko', FAILED: 'result.failed' };
+
 function showResult(r) {
   render($('result-title'), 'result.title');
   const ok = r.status === 'OK';
   const text = $('verdict-text');
-  render(text, ok ? 'result.ok' : r.status === 'KO' ? 'result.ko' : 'result.failed');
+  render(text, VERDICT[r.status] ?? 'result.canceled');
   text.className = `verdict ${ok ? 'ok' : 'ko'}`;
   text.dataset.status = r.status;
+  // after a KO, what usually causes it and what to do; after any end but OK, try again
+  $('verdict-advice').hidden = r.status !== 'KO';
+  render($('verdict-advice'), r.status === 'KO' ? 'result.ko_advice' : null);
+  render($('again'), ok ? 'restart' : 'retry');
   $('identity').hidden = !(ok && r.identity);
   if (r.identity) {
     $('id-name').textContent = r.identity.name ?? '';
     $('id-first').textContent = (r.identity.firstNames ?? []).join(' ');
     $('id-birth').textContent = r.identity.birthDate ?? '';
   }
-  const list = $('problems');
-  list.replaceChildren(...(r.problems ?? []).map((p) => {
-    const li = document.createElement('li'); li.textContent = p.message || p.code; li.dataset.code = p.code; return li;
+  // one line per kind of problem (two unreadable pages are one piece of advice)
+  const problems = new Map();
+  for (const p of r.problems ?? []) {
+    const key = problemKey(p);
+    problems.set(key, [...(problems.get(key) ?? []), p.code]);
+  }
+  if (r.problems?.length) console.info('id360-flow demo: ID360 status codes', r.problems);
+  $('problems').replaceChildren(...[...problems].map(([key, codes]) => {
+    const li = document.createElement('li');
+    render(li, key);
+    li.dataset.code = [...new Set(codes)].join(' ');
+    return li;
   }));
   $('verdict').hidden = false;
   render($('live'), null);
