@@ -234,19 +234,30 @@ test('the back is not the front again: with the front still in view, nothing is 
     assert.ok(await page.isHidden('#preview'), 'no auto-capture of the same side');
     await page.waitForTimeout(250);
   }
-  assert.match(await hint(page), /Turn your document over/);
+  // after 4 s of the front again, the hint says plainly what is wrong
+  assert.equal(await hint(page), 'This is still the front: turn the document over to show the back.');
 });
 
 test('an empty table is never captured; the page asks for the document, then how to show it', async () => {
   const page = await launch({ camera: 'empty' });
   await startAndConsent(page);
+  // what screen readers hear: each hint once, after it held a second, not every analysed frame
+  assert.equal(await page.getAttribute('#hint', 'aria-live'), null);
+  await page.evaluate(() => {
+    const status = document.getElementById('status');
+    window.said = [];
+    new MutationObserver(() => { if (status.textContent) window.said.push(status.textContent); })
+      .observe(status, { childList: true, characterData: true, subtree: true });
+  });
   const start = Date.now();
   let still = null; // when the hint first said how to make the document visible
   while (Date.now() - start < 9000) {
     assert.ok(await page.isHidden('#preview'), 'no auto-capture of an empty scene');
     const text = await hint(page);
     if (still === null && /Still not found/.test(text)) still = Date.now() - start;
-    if (still === null && text !== '') assert.match(text, /Place the document inside the frame/);
+    if (still === null && text !== '') {
+      assert.equal(text, 'Place the document inside the frame. The photo will be taken automatically.');
+    }
     await page.waitForTimeout(250);
   }
   // the first hint (once the first frame is judged) for at least the 4 s the demo waits, then
@@ -254,6 +265,10 @@ test('an empty table is never captured; the page asks for the document, then how
   assert.ok(still !== null && still >= 4000, `the second hint came after ${still} ms`);
   assert.match(await hint(page), /lay the document flat on a dark, plain surface/);
   assert.ok(await page.isHidden('#quad'), 'no quadrilateral drawn');
+  assert.deepEqual(await page.evaluate(() => window.said), [
+    'Place the document inside the frame. The photo will be taken automatically.',
+    'Still not found: lay the document flat on a dark, plain surface, inside the frame',
+  ]);
   await shot(page, 'empty-scene');
 });
 

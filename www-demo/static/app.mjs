@@ -31,6 +31,22 @@ function showTitle() {
 
 function announce(text) { $('status').textContent = text; }
 
+// The capture hint: shown at once, written only when it changes, and said to screen readers
+// (through #status) once it has stayed the same for a second: not on every analysed frame.
+const HINT_STABLE_MS = 1000;
+const hint = { timer: null, said: null };
+function setHint(key) {
+  const el = $('hint');
+  if ((el.dataset.i18n ?? null) === key) return;
+  render(el, key);
+  clearTimeout(hint.timer);
+  if (!key) return;
+  hint.timer = setTimeout(() => {
+    const text = t(key);
+    if (hint.said !== text) { hint.said = text; announce(text); }
+  }, HINT_STABLE_MS);
+}
+
 // An error of this page's own server, which answers `{ code, detail }`: the detail is for
 // developers (the console), the person sees a sentence chosen by the code.
 class DemoError extends Error {
@@ -180,7 +196,7 @@ async function openSlot() {
   showTitle();
   showPreview(null);
   $('camera-error').hidden = true;
-  render($('hint'), selfie ? 'hint.face' : 'hint.place');
+  setHint(selfie ? 'hint.face' : 'hint.place');
   const facing = selfie ? 'user' : 'environment';
   // no photo by hand while the camera opens or turns around
   $('shoot').disabled = true;
@@ -214,7 +230,7 @@ function cameraFailed(e) {
   showError($('camera-error'), e);
   $('shoot').hidden = true;
   $('guide').hidden = true;
-  render($('hint'), null);
+  setHint(null);
   document.querySelector('label[for=file]').focus?.();
 }
 
@@ -254,27 +270,31 @@ function drawQuad(report) {
 }
 
 // A pale card on a white desk can stay unseen however it is held: after this long without a
-// document, the hint says what helps most (a dark, plain surface) instead of repeating itself.
-const STILL_MISSING_MS = 4000;
+// document, the hint says what helps most (a dark, plain surface) instead of repeating itself;
+// and after this long showing the front again for the back, it says plainly that it is the front.
+const STILL_STUCK_MS = 4000;
+const ESCALATES = ['no_document', 'same_side'];
 
 function watchAndCapture(region) {
   stopWatching();
   $('shoot').hidden = false;
   state.abort = new AbortController();
-  const document = region !== 'selfie';
+  const isDocument = region !== 'selfie';
   // the back must not be the front again: wait until the document in the guide has changed
   const previous = slots()[state.slot] === 'back' ? state.pages[0] : undefined;
-  let missingSince = null;
+  let stuck = null, since = 0;
   state.camera.autoCapture({
     region, steadyFrames: 6, signal: state.abort.signal,
-    crop: document, differentFrom: previous,
+    crop: isDocument, differentFrom: previous,
     onQuality: (r) => {
       drawQuad(r);
       $('guide').classList.toggle('good', r.ok);
-      const missing = !r.ok && r.reasons[0] === 'no_document';
-      missingSince = missing ? (missingSince ?? performance.now()) : null;
-      const still = missing && performance.now() - missingSince > STILL_MISSING_MS;
-      render($('hint'), r.ok ? 'hint.good' : `hint.${still ? 'no_document_still' : r.reasons[0]}`);
+      const reason = r.ok ? null : r.reasons[0];
+      if (reason !== stuck) { stuck = ESCALATES.includes(reason) ? reason : null; since = performance.now(); }
+      const still = stuck && performance.now() - since > STILL_STUCK_MS;
+      const key = r.ok ? 'hint.good' : `hint.${reason}${still ? '_still' : ''}`;
+      // (a reason this page has no words for yet: the placement hint)
+      setHint(t(key) !== key ? key : isDocument ? 'hint.place' : 'hint.face');
     },
   }).then(showPreview, (e) => { if (!(e instanceof Id360Error && e.code === 'aborted')) cameraFailed(e); });
 }
@@ -292,7 +312,7 @@ function showPreview(blob) {
     stopWatching();
     img.src = URL.createObjectURL(blob);
     renderAlt(img, slotTitle(slots()[state.slot]));
-    render($('hint'), 'capture.check');
+    setHint('capture.check');
     $('accept').focus();
   }
 }
