@@ -339,8 +339,22 @@ test('a refused camera falls back to files and still ends in OK', {
   await startAndConsent(page);
   await page.waitForSelector('#camera-error:not([hidden])');
   const error = await page.textContent('#camera-error');
-  assert.match(error, /not allowed/);
+  assert.equal(error, 'Camera access was blocked. Allow it in your browser settings and try again, or use a saved photo.');
+  // no dead end: the camera can be tried again, next to the saved photo; no empty hint box
+  assert.ok(!(await page.isHidden('#camera-retry')), 'a button to try the camera again');
+  assert.ok(await page.isHidden('#hint'), 'no empty hint');
   await shot(page, 'denied-fallback');
+  await accessible(page, 'refused camera');
+  await page.click('#camera-retry');
+  await page.waitForFunction(() => !document.getElementById('camera-error').hidden
+    && !document.getElementById('camera-retry').hidden, null, { timeout: 10000 });
+  if (CHROMIUM) {
+    // the saved-photo picker's keyboard focus shows (on its label: the input is visually hidden)
+    await page.focus('#camera-retry');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'file');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('label[for=file]')).outlineStyle), 'solid');
+  }
   const card = await sampleFile('id_document.jpg', 'width=1000&height=630&name=DURAND');
   await captureWithFile(page, card);
   await captureWithFile(page, card);

@@ -196,6 +196,9 @@ async function openSlot() {
   showTitle();
   showPreview(null);
   $('camera-error').hidden = true;
+  $('camera-retry').hidden = true;
+  $('live-actions').classList.remove('fallback');
+  $('hint').hidden = false;
   setHint(selfie ? 'hint.face' : 'hint.place');
   const facing = selfie ? 'user' : 'environment';
   // no photo by hand while the camera opens or turns around
@@ -223,15 +226,25 @@ function fitViewer() {
   $('viewer').style.aspectRatio = `${state.camera.width} / ${state.camera.height}`;
 }
 
+// Camera failures a second try can mend (the person allowed it, closed the other app, plugged
+// one in); not a page without https or a browser without a camera API.
+const CAMERA_RETRY = ['permission_denied', 'camera_in_use', 'no_camera', 'network', 'timeout'];
+
 function cameraFailed(e) {
+  stopWatching();
+  try { state.camera?.stop(); } catch { /* already stopped */ }
   state.camera = null;
   $('viewer').style.aspectRatio = '';
   $('viewer').classList.add('no-camera');
   showError($('camera-error'), e);
   $('shoot').hidden = true;
+  $('camera-retry').hidden = !(e instanceof Id360Error && CAMERA_RETRY.includes(e.code));
+  $('live-actions').classList.add('fallback');
   $('guide').hidden = true;
+  // no empty hint box: the error says what to do
   setHint(null);
-  document.querySelector('label[for=file]').focus?.();
+  $('hint').hidden = true;
+  $('file').focus(); // (focusing its label does nothing)
 }
 
 // The video is letterboxed (object-fit: contain): video pixels → the element's pixels.
@@ -312,8 +325,12 @@ function showPreview(blob) {
     stopWatching();
     img.src = URL.createObjectURL(blob);
     renderAlt(img, slotTitle(slots()[state.slot]));
+    $('hint').hidden = false;
     setHint('capture.check');
     $('accept').focus();
+  } else if (!state.camera) {
+    setHint(null);
+    $('hint').hidden = true;
   }
 }
 
@@ -361,7 +378,10 @@ function accept() {
 function retake() {
   const slot = slots()[state.slot];
   showPreview(null);
-  if (state.camera) watchAndCapture(slot === 'selfie' ? 'selfie' : GUIDE[state.docType]);
+  if (state.camera) {
+    setHint(slot === 'selfie' ? 'hint.face' : 'hint.place');
+    watchAndCapture(slot === 'selfie' ? 'selfie' : GUIDE[state.docType]);
+  }
 }
 
 // ---- upload, finalize, result ------------------------------------------------------------
@@ -490,6 +510,7 @@ function wire() {
   $('consent-next').addEventListener('click', consent);
   $('shoot').addEventListener('click', shootNow);
   $('file').addEventListener('change', fromFile);
+  $('camera-retry').addEventListener('click', openSlot);
   $('accept').addEventListener('click', accept);
   $('retake').addEventListener('click', retake);
   $('upload-retry').addEventListener('click', upload); // accepted pages are not sent again
