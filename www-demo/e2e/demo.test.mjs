@@ -327,6 +327,7 @@ test('an unreadable document ends in KO with its reason in plain words, advice a
   assert.equal(fr.heading, 'Résultat');
   assert.match(fr.problem, /n’a pas pu être lue/);
   assert.equal(fr.action, 'Réessayer');
+  assert.deepEqual(await untranslated(page), []);
   assert.match(fr.verdict, /pas pu vérifier/);
   assert.match(fr.title, /^Résultat – Vérification d.identité$/);
   await accessible(page, 'result, in French');
@@ -436,6 +437,53 @@ test('the page is in French when asked, on the wasm build its engine gets', asyn
   assert.equal(await page.textContent('#lang'), 'EN');
   assert.match(await page.evaluate(() => document.title), /^Vérifiez votre identité – /);
   await accessible(page, 'start, in French');
+});
+
+// Visible texts of the page that no translation key put there (so that a switch of language
+// would leave them as they are): the identity's values and the announcements excepted.
+async function untranslated(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el.getClientRects().length) continue;
+      if (!el.closest('[data-i18n], dd, #status')) out.push(n.textContent.trim());
+    }
+    return out;
+  });
+}
+
+test('in French, with saved photos, to the verdict: every text and status in French', async () => {
+  const page = await launch({ camera: false });
+  await page.click('#lang');
+  await page.evaluate(() => {
+    const live = document.getElementById('live');
+    window.liveTexts = [];
+    new MutationObserver(() => { if (live.textContent) window.liveTexts.push(live.textContent); })
+      .observe(live, { childList: true, characterData: true, subtree: true });
+  });
+  await startAndConsent(page);
+  await page.waitForSelector('#camera-error:not([hidden])');
+  assert.match(await page.textContent('#camera-error'), /^L’accès à la caméra a été bloqué/);
+  assert.deepEqual(await untranslated(page), [], 'capture');
+  const card = await sampleFile('id_document.jpg', 'width=1000&height=630');
+  await captureWithFile(page, card);
+  await captureWithFile(page, card);
+  await captureWithFile(page, await sampleFile('selfie.jpg', ''));
+  const v = await verdict(page);
+  assert.equal(v.status, 'OK');
+  assert.deepEqual(await untranslated(page), [], 'result');
+  const live = await page.evaluate(() => window.liveTexts);
+  assert.ok(live.length > 0, 'the waiting page said something');
+  for (const text of live) {
+    assert.match(text, /^(Vos documents sont en cours de vérification|La vérification est terminée)/);
+    assert.doesNotMatch(text, /\b(NEW|STARTED|PENDING|OK|KO|FAILED)\b/);
+  }
+  assert.equal(v.text, 'Votre identité est vérifiée.');
+  assert.match(await page.evaluate(() => document.title), /^Résultat – /);
+  await shot(page, 'fr-result');
+  await accessible(page, 'result, in French');
 });
 
 const NOT_OVER_WEBDRIVER = !CHROMIUM && 'WebDriver classic shows neither the network nor the console';

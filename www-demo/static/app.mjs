@@ -10,6 +10,7 @@ const GUIDE = { id_card: 'id_card', residence_permit: 'id_card', passport: 'pass
 const state = {
   enrollmentId: null, handle: null, apiKey: null, baseUrl: null, flow: null, docType: 'id_card',
   pages: [], selfie: null, slot: 0, camera: null, cameraFacing: null, watch: null, shot: null, abort: null,
+  events: null, waitTimer: null,
 };
 
 function heading() {
@@ -430,15 +431,54 @@ async function upload() {
   }
 }
 
+// The verdict usually comes within a minute. After this long without it, or when the connection
+// to this server keeps failing (EventSource reconnects by itself, but a person waiting cannot
+// tell), the page says so and offers to check again: the server keeps the result for an hour.
+const WAIT_SLOW_MS = 120000;
+const WAIT_MAX_ERRORS = 3;
+const FINAL = ['OK', 'KO', 'FAILED', 'CANCELED', 'DISCONTINUED'];
+
 function waitForVerdict() {
   render($('result-title'), 'wait.title');
   show('result');
+  listen();
+}
+
+function stopListening() {
+  state.events?.close();
+  state.events = null;
+  clearTimeout(state.waitTimer);
+}
+
+function listen() {
+  stopListening();
+  $('verdict').hidden = true;
+  $('wait-problem').hidden = true;
+  $('wait-retry').hidden = true;
+  render($('live'), 'wait.checking');
   const events = new EventSource(`/demo/enrollments/${state.enrollmentId}/${state.handle}/events`);
+  state.events = events;
+  let errors = 0;
+  const problem = (key) => {
+    render($('wait-problem'), key);
+    $('wait-problem').hidden = false;
+    $('wait-retry').hidden = false;
+  };
+  state.waitTimer = setTimeout(() => problem('wait.slow'), WAIT_SLOW_MS);
   events.addEventListener('status', (e) => {
-    const s = JSON.parse(e.data);
-    render($('live'), 'wait.status', { status: s.status });
+    const { status } = JSON.parse(e.data);
+    // (the statuses are ID360's words: the person reads a sentence)
+    render($('live'), FINAL.includes(status) ? 'wait.final' : 'wait.checking');
+    if (errors >= WAIT_MAX_ERRORS) { $('wait-problem').hidden = true; $('wait-retry').hidden = true; }
+    errors = 0;
   });
-  events.addEventListener('result', (e) => { events.close(); showResult(JSON.parse(e.data)); });
+  events.addEventListener('result', (e) => { stopListening(); showResult(JSON.parse(e.data)); });
+  events.addEventListener('error', () => {
+    errors += 1;
+    console.warn(`id360-flow demo: the verdict's event stream failed (${errors})`);
+    // (CLOSED: the server refused the stream, e.g. an enrollment it no longer knows)
+    if (events.readyState === EventSource.CLOSED || errors >= WAIT_MAX_ERRORS) problem('wait.offline');
+  });
 }
 
 // ID360's reasons (status codes) as a sentence for the person: its own `message` names APIs and
@@ -488,6 +528,8 @@ function showResult(r) {
   }));
   $('verdict').hidden = false;
   render($('live'), null);
+  $('wait-problem').hidden = true;
+  $('wait-retry').hidden = true;
   announce(text.textContent);
   $('result-title').focus();
   showTitle();
@@ -516,6 +558,7 @@ function wire() {
   $('upload-retry').addEventListener('click', upload); // accepted pages are not sent again
   $('upload-restart').addEventListener('click', () => location.reload());
   $('again').addEventListener('click', () => location.reload());
+  $('wait-retry').addEventListener('click', listen);
   $('copy').addEventListener('click', async () => {
     try { await navigator.clipboard.writeText($('handoff-link').value); announce(t('handoff.copied')); } catch { $('handoff-link').select(); }
   });
