@@ -169,6 +169,9 @@ async function verdict(page) {
     status: document.getElementById('verdict-text').dataset.status,
     text: document.getElementById('verdict-text').textContent,
     name: document.getElementById('id-name').textContent,
+    birth: document.getElementById('id-birth').textContent,
+    close: document.getElementById('verdict-close').hidden ? '' : document.getElementById('verdict-close').textContent,
+    focus: document.activeElement.id,
     problems: [...document.querySelectorAll('#problems li')].map((li) => li.dataset.code),
     problemTexts: [...document.querySelectorAll('#problems li')].map((li) => li.textContent),
     advice: document.getElementById('verdict-advice').hidden ? '' : document.getElementById('verdict-advice').textContent,
@@ -215,6 +218,10 @@ test('the whole flow with the camera: front and back captured by themselves, fla
   await accessible(page, 'result');
   assert.equal(v.status, 'OK');
   assert.equal(v.name, 'MARTIN');
+  assert.equal(v.birth, 'April 12, 1990');
+  assert.equal(v.close, 'You can close this page.');
+  assert.equal(v.action, 'Start a new verification');
+  assert.equal(v.focus, 'result-title', 'the focus moved to the result\'s heading');
   const e = await sandbox(`/_sandbox/enrollments/${id}`);
   assert.equal(e.finalize_count, 1);
   assert.equal(e.documents.id_document_image.total_pages, 2);
@@ -315,6 +322,8 @@ test('an unreadable document ends in KO with its reason in plain words, advice a
   assert.deepEqual(v.problemTexts, ['A photo of your document could not be read: it may be too small, blurry or cut off.']);
   assert.match(v.advice, /blurry, has reflections/);
   assert.equal(v.action, 'Try again');
+  assert.equal(v.close, '', 'a KO is not the end: no "you can close this page"');
+  assert.equal(v.focus, 'result-title', 'the focus moved to the result\'s heading');
   // a switch of language after the verdict says every text again in the new language
   await page.click('#lang');
   const fr = await page.evaluate(() => ({
@@ -481,6 +490,8 @@ test('in French, with saved photos, to the verdict: every text and status in Fre
     assert.doesNotMatch(text, /\b(NEW|STARTED|PENDING|OK|KO|FAILED)\b/);
   }
   assert.equal(v.text, 'Votre identité est vérifiée.');
+  assert.equal(v.birth, '12 avril 1990');
+  assert.equal(v.close, 'Vous pouvez fermer cette page.');
   assert.match(await page.evaluate(() => document.title), /^Résultat – /);
   await shot(page, 'fr-result');
   await accessible(page, 'result, in French');

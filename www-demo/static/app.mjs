@@ -506,12 +506,15 @@ function showResult(r) {
   // after a KO, what usually causes it and what to do; after any end but OK, try again
   $('verdict-advice').hidden = r.status !== 'KO';
   render($('verdict-advice'), r.status === 'KO' ? 'result.ko_advice' : null);
-  render($('again'), ok ? 'restart' : 'retry');
+  // after an OK, the person is done: a new verification is only a secondary action
+  $('verdict-close').hidden = !ok;
+  render($('again'), ok ? 'result.new' : 'retry');
+  $('again').classList.toggle('primary', !ok);
   $('identity').hidden = !(ok && r.identity);
   if (r.identity) {
     $('id-name').textContent = r.identity.name ?? '';
     $('id-first').textContent = (r.identity.firstNames ?? []).join(' ');
-    $('id-birth').textContent = r.identity.birthDate ?? '';
+    showBirthDate(r.identity.birthDate ?? '');
   }
   // one line per kind of problem (two unreadable pages are one piece of advice)
   const problems = new Map();
@@ -534,6 +537,18 @@ function showResult(r) {
   $('result-title').focus();
   showTitle();
 }
+
+// A date of birth as people write it in the page's language ("12 April 1990", « 12 avril
+// 1990 »); ID360 gives it as YYYY-MM-DD (kept in the <time> element's datetime).
+function showBirthDate(iso) {
+  const el = $('id-birth-date');
+  el.dateTime = iso;
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T00:00:00Z`) : null;
+  el.textContent = day && !Number.isNaN(day.getTime())
+    ? new Intl.DateTimeFormat(lang(), { dateStyle: 'long', timeZone: 'UTC' }).format(day)
+    : iso;
+}
+onLangChange(() => { if ($('id-birth-date').dateTime) showBirthDate($('id-birth-date').dateTime); });
 
 // ---- wiring ---------------------------------------------------------------------------------
 
