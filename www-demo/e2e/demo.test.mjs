@@ -211,7 +211,14 @@ test('the whole flow with the camera: front and back captured by themselves, fla
   const back = await captureWithCamera(page, 'flow-4-preview-back', { auto: true });
   // the crops are flat ID-1 cards (85.6 × 54 mm, with a 2 % margin)
   for (const p of [front, back]) assert.ok(Math.abs(p.width / p.height - 85.6 / 54) < 0.03, JSON.stringify(p));
-  await captureWithCamera(page, 'flow-5-selfie');
+  // the selfie's live video is mirrored, as people expect; the photo taken is not
+  await page.waitForFunction(() => document.getElementById('viewer').classList.contains('mirror'), null, { timeout: 10000 });
+  assert.match(await page.evaluate(() => getComputedStyle(document.getElementById('video')).transform), /^matrix\(-1,/);
+  await page.click('#shoot');
+  await page.waitForSelector('#preview:not([hidden])');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('preview')).transform), 'none');
+  assert.equal(await hint(page), 'Is your whole face visible, sharp and well lit?');
+  await captureWithCamera(page, 'flow-5-selfie', { auto: true });
   await accessible(page, 'upload or result');
   const v = await verdict(page);
   await shot(page, 'flow-6-result');

@@ -213,6 +213,7 @@ async function openSlot() {
     state.cameraFacing = facing;
     $('shoot').disabled = false;
     $('viewer').classList.remove('no-camera');
+    $('viewer').classList.toggle('mirror', selfie);
     fitViewer();
     placeGuide(selfie ? 'selfie' : GUIDE[state.docType]);
     watchAndCapture(selfie ? 'selfie' : GUIDE[state.docType]);
@@ -248,20 +249,28 @@ function cameraFailed(e) {
   $('file').focus(); // (focusing its label does nothing)
 }
 
-// The video is letterboxed (object-fit: contain): video pixels → the element's pixels.
+// The video is letterboxed (object-fit: contain), and mirrored for the selfie (people expect a
+// mirror; the photo taken is not): video pixels → the element's pixels.
 function videoToBox() {
   const v = $('video'), cam = state.camera;
   const box = v.getBoundingClientRect();
   const scale = Math.min(box.width / cam.width, box.height / cam.height);
   const ox = (box.width - cam.width * scale) / 2, oy = (box.height - cam.height * scale) / 2;
-  return { box, map: (x, y) => [ox + x * scale, oy + y * scale], scale };
+  const mirrored = $('viewer').classList.contains('mirror');
+  const map = (x, y) => {
+    const px = ox + x * scale;
+    return [mirrored ? box.width - px : px, oy + y * scale];
+  };
+  return { box, map, scale };
 }
 
 function placeGuide(kind) {
   const cam = state.camera;
   const g = guideRect(kind, cam.width, cam.height);
   const { map, scale } = videoToBox();
-  const [left, top] = map(g.x, g.y);
+  const [x1, top] = map(g.x, g.y);
+  const [x2] = map(g.x + g.width, g.y);
+  const left = Math.min(x1, x2);
   const guide = $('guide');
   guide.hidden = false;
   guide.classList.toggle('ellipse', g.ellipse);
@@ -327,7 +336,7 @@ function showPreview(blob) {
     img.src = URL.createObjectURL(blob);
     renderAlt(img, slotTitle(slots()[state.slot]));
     $('hint').hidden = false;
-    setHint('capture.check');
+    setHint(slots()[state.slot] === 'selfie' ? 'capture.check_face' : 'capture.check');
     $('accept').focus();
   } else if (!state.camera) {
     setHint(null);
