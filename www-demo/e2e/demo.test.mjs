@@ -128,6 +128,11 @@ async function startAndConsent(page, prefix) {
   await page.waitForSelector('#step-document:not([hidden])');
   if (prefix) await shot(page, `${prefix}-1-document`);
   if (prefix) await accessible(page, 'document');
+  if (prefix) {
+    // "Continue on another device" is a comfortable tap target
+    const h = await page.evaluate(() => document.querySelector('#handoff summary').getBoundingClientRect().height);
+    assert.ok(h >= 44, `the hand-off summary is ${h} px high`);
+  }
   await page.click('#document-next');
   await page.waitForSelector('#step-consent:not([hidden])');
   await page.check('#cgu');
@@ -428,6 +433,7 @@ test('a second device resumes from the link, and the api_key is in no request li
   const key = link.split('=')[1].split('.')[1];
   assert.match(key, /^[0-9a-f]{32}$/);
   assert.ok(await first.evaluate(() => document.getElementById('qr').complete && document.getElementById('qr').naturalWidth > 0), 'QR shown');
+  assert.equal(await first.getAttribute('#qr', 'alt'), 'QR code: link to continue on another device');
   const firstUrls = await loadedUrls(first);
   const second = await launch({ camera: false, url: link });
   await second.waitForSelector('#step-document:not([hidden])'); // (shown once the resume is done)
@@ -498,6 +504,9 @@ test('in French, with saved photos, to the verdict: every text and status in Fre
   }
   assert.equal(v.text, 'Votre identité est vérifiée.');
   assert.equal(v.birth, '12 avril 1990');
+  // the upload's bars named as the person knows the photos
+  assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('#bars label')].map((l) => l.textContent)),
+    ['Recto', 'Verso', 'Selfie']);
   assert.equal(v.close, 'Vous pouvez fermer cette page.');
   assert.match(await page.evaluate(() => document.title), /^Résultat – /);
   await shot(page, 'fr-result');

@@ -404,7 +404,8 @@ function bars() {
     const p = document.createElement('progress'); p.id = id; p.max = 1; p.value = 0;
     box.append(l, p);
   };
-  state.pages.forEach((_, i) => make(`bar-${i}`, ['upload.page', { n: i + 1 }]));
+  // (named as the person knows them: front, back, the passport's page; not "Page 1/2")
+  PAGES[state.docType].forEach((side, i) => make(`bar-${i}`, [`upload.${side}`]));
   make('bar-selfie', ['upload.selfie']);
 }
 
