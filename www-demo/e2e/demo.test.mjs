@@ -286,7 +286,7 @@ test('an empty table is never captured; the page asks for the document, then how
   assert.ok(await page.isHidden('#quad'), 'no quadrilateral drawn');
   assert.deepEqual(await page.evaluate(() => window.said), [
     'Place the document inside the frame. The photo will be taken automatically.',
-    'Still not found: lay the document flat on a dark, plain surface, inside the frame',
+    'Still not found: lay the document flat on a dark, plain surface, inside the frame.',
   ]);
   await shot(page, 'empty-scene');
 });
@@ -315,6 +315,11 @@ test('on a small phone (375 × 667) the hint and the main button are on screen, 
   });
   assert.deepEqual(await onScreen(page, ['hint', 'viewer', 'shoot']), expected, 'with a portrait camera');
   await shot(page, 'phone-capture-portrait');
+  // (the French texts are longer)
+  await page.click('#lang');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  assert.deepEqual(await onScreen(page, ['hint', 'viewer', 'shoot']), expected, 'in French, with a portrait camera');
+  await shot(page, 'phone-capture-portrait-fr');
   await accessible(page, 'capture on a small phone');
 });
 
