@@ -520,6 +520,26 @@ test('in French, with saved photos, to the verdict: every text and status in Fre
 
 const NOT_OVER_WEBDRIVER = !CHROMIUM && 'WebDriver classic shows neither the network nor the console';
 
+test('a verdict stream that fails says so and offers to check again, which gets the verdict', { skip: NOT_OVER_WEBDRIVER }, async () => {
+  // (the failed stream is logged by the browser: expected here)
+  const page = await launch({ camera: false, faults: true });
+  await page.route('**/events', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: '' }));
+  await startAndConsent(page);
+  const card = await sampleFile('id_document.jpg', 'width=1000&height=630');
+  await captureWithFile(page, card);
+  await captureWithFile(page, card);
+  await captureWithFile(page, await sampleFile('selfie.jpg', ''));
+  await page.waitForSelector('#wait-problem:not([hidden])', { timeout: 15000 });
+  assert.equal(await page.textContent('#wait-problem'), 'The connection to our server was lost. Check your network, then check again.');
+  await shot(page, 'wait-offline');
+  await accessible(page, 'waiting, stream lost');
+  await page.unroute('**/events');
+  await page.click('#wait-retry');
+  const v = await verdict(page);
+  assert.equal(v.status, 'OK');
+  assert.ok(await page.isHidden('#wait-problem'));
+});
+
 test('the token never reaches a page, and the demo server logs in once', { skip: NOT_OVER_WEBDRIVER }, async () => {
   // what every page received, across all the tests above
   const tokenLike = /\b[0-9a-f]{40}\b/;

@@ -9,7 +9,7 @@ const GUIDE = { id_card: 'id_card', residence_permit: 'id_card', passport: 'pass
 
 const state = {
   enrollmentId: null, handle: null, apiKey: null, baseUrl: null, flow: null, docType: 'id_card',
-  pages: [], selfie: null, slot: 0, camera: null, cameraFacing: null, watch: null, shot: null, abort: null,
+  pages: [], selfie: null, slot: 0, camera: null, cameraFacing: null, shot: null, abort: null,
   events: null, waitTimer: null,
 };
 
@@ -382,6 +382,7 @@ function accept() {
   if (state.slot < slots().length) { openSlot(); return; }
   state.camera?.stop();
   state.camera = null;
+  setHint(null); // (no capture hint said on the upload page)
   upload();
 }
 
