@@ -1,8 +1,19 @@
 // id360-flow, Node entry (Node 18+: fetch, Blob, AbortController). Same API as the browser
 // entry; `await init()` reads the .wasm next to this module from disk. Nothing runs at import.
-import initWasm from './id360_flow.js';
+import initWasm, { Camera, Id360Error, Id360Flow, QualityAnalyzer, QualityWatch } from './id360_flow.js';
 
 export * from './id360_flow.js';
+
+// Each object's wasm pointer (`__wbg_ptr`) made non-enumerable: copies (spread, deep clones)
+// no longer share it and cannot free it twice (README, Errors).
+function hidePointers() {
+  for (const { prototype: p } of [Camera, Id360Error, Id360Flow, QualityAnalyzer, QualityWatch]) {
+    p.hasOwnProperty('__wbg_ptr') || Object.defineProperty(p, '__wbg_ptr', {
+      get: () => 0,
+      set(value) { Object.defineProperty(this, '__wbg_ptr', { value, writable: true, configurable: true }); },
+    });
+  }
+}
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
@@ -28,5 +39,6 @@ export default async function init(input) {
     const file = simd ? './id360_flow_simd_bg.wasm' : './id360_flow_bg.wasm';
     input = { module_or_path: await readFile(new URL(file, import.meta.url)) };
   }
+  hidePointers();
   return initWasm(input);
 }

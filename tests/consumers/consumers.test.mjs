@@ -240,6 +240,35 @@ test('the errors that are not Id360Errors are the ones README (Errors) lists', a
   assert.doesNotMatch(readme, /Every throw and rejection is an `Id360Error`/);
 });
 
+test('a copy of a library object holds no wasm pointer: freeing it cannot free the original', async () => {
+  // A state store or undo history that spreads or deep-clones its state (lodash's cloneDeep: same
+  // prototype, own enumerable properties) used to copy the pointer; freeing the copy, then the
+  // original (or the garbage collector doing it), freed the memory twice: a trap, and every later
+  // call of the module failed.
+  const script = `
+    import init, { Id360Flow, QualityAnalyzer, version } from 'id360-flow';
+    await init();
+    const grey = new Uint8Array(64 * 64);
+    const message = (f) => { try { f(); return 'ran'; } catch (e) { return e.message; } };
+    const qa = new QualityAnalyzer();
+    const flow = new Id360Flow({ apiKey: 'k', environment: 'preproduction' });
+    const out = { keys: [Object.keys(qa), Object.keys(flow), JSON.stringify(flow), Object.keys({ ...qa })] };
+    const clone = Object.assign(Object.create(Object.getPrototypeOf(qa)), qa);
+    out.cloneCall = message(() => clone.analyzeGrey(grey, 64, 64));
+    out.cloneFree = message(() => clone.free());
+    out.original = typeof qa.analyzeGrey(grey, 64, 64).ok;
+    out.originalFree = message(() => qa.free());
+    out.after = [version().length > 0, typeof new QualityAnalyzer().analyzeGrey(grey, 64, 64).ok];
+    console.log(JSON.stringify(out));
+  `;
+  const out = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { cwd: WORK }).toString());
+  assert.deepEqual(out, {
+    keys: [[], [], '{}', []],
+    cloneCall: 'null pointer passed to rust', cloneFree: 'null pointer passed to rust',
+    original: 'boolean', originalFree: 'ran', after: [true, 'boolean'],
+  });
+});
+
 test('importing touches no window, navigator or document (SSR)', async () => {
   const script = `
     for (const name of ['window', 'document', 'navigator', 'self', 'location']) {
