@@ -26,12 +26,23 @@ pub fn call(target: &JsValue, name: &str, args: &[&JsValue]) -> Option<JsValue> 
 
 /// Calls a caller's callback with `arg`. A throwing callback must not break the library's
 /// work, nor vanish: its exception is reported as an uncaught one would be (`reportError`: the
-/// page's `error` event and the console), or logged where that does not exist (Node).
+/// page's `error` event and the console), or logged where that does not exist (Node). So is the
+/// rejection of the promise an `async` callback returns (it was left unhandled: an
+/// `unhandledrejection`, which ends a Node process by default).
 pub fn call_back(f: &js_sys::Function, arg: &JsValue) {
-    if let Err(e) = f.call1(&JsValue::NULL, arg) {
-        let global = js_sys::global();
-        if call(&global, "reportError", &[&e]).is_none() {
-            let _ = call(&field(&global, "console"), "error", &[&e]);
+    let global = js_sys::global();
+    let mut report = field(&global, "reportError");
+    if !report.is_function() {
+        report = field(&field(&global, "console"), "error");
+    }
+    match f.call1(&JsValue::NULL, arg) {
+        Err(e) => {
+            if let Some(report) = report.dyn_ref::<js_sys::Function>() {
+                let _ = report.call1(&global, &e);
+            }
+        }
+        Ok(returned) => {
+            let _ = call(&returned, "then", &[&JsValue::UNDEFINED, &report]);
         }
     }
 }

@@ -168,11 +168,14 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     await flow.enrollmentInfo();
     out.proxyPages = await within(code(() => flow.run({ document: pages })), 5000);
     out.longArray = await within(code(() => flow.uploadIdDocument(new Array(2 ** 32 - 1))), 5000);
-    // a throwing callback: the upload goes on, and the exception is reported (console.error in Node)
+    // a throwing callback, or an async one that rejects: the upload goes on, and the exception is
+    // reported (console.error in Node; an unhandled rejection used to end the process)
     const reported = [];
     console.error = (e) => reported.push(String(e && e.message));
-    out.afterwards = await within(code(() => flow.run({ document: [card], onProgress: () => { throw new Error('broken bar'); } })), 20000);
-    out.reported = reported;
+    out.afterwards = await within(code(() => flow.run({ document: [card],
+      onProgress: () => { throw new Error('broken bar'); }, onStep: async () => { throw new Error('async step'); } })), 20000);
+    await new Promise((r) => setTimeout(r, 50));
+    out.reported = [...new Set(reported)].sort();
     const admin = await (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json();
     out.finalized = admin.finalize_count;
     console.log(JSON.stringify(out));
@@ -181,7 +184,7 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     greyNull: 'invalid_input', greyArray: 'invalid_input', greyDetached: 'invalid_input', greyInherits: 'invalid_input',
     greyProxy: 'invalid_input', imageDataProxy: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
     optionsProxy: 'invalid_input', proxyPages: 'invalid_input', longArray: 'invalid_input',
-    afterwards: 'no error', reported: ['broken bar'], finalized: 1,
+    afterwards: 'no error', reported: ['async step', 'broken bar'], finalized: 1,
   });
 });
 
