@@ -15,12 +15,28 @@ pub struct Options<'a> {
 }
 
 impl<'a> Options<'a> {
-    /// `value` must be an object (or, when `optional`, undefined/null) with only `known` keys.
+    /// `value` must be an object (or, when `optional`, undefined/null) with only `known` keys:
+    /// a plain one, unless it is a `shape` (a region may be a `DOMRect`).
     pub fn new(
         value: &JsValue,
         what: &'a str,
         known: &[&str],
         optional: bool,
+    ) -> Result<Self, FlowError> {
+        Self::checked(value, what, known, optional, false)
+    }
+
+    /// [`Options::new`] for a shape of numbers, which may be any object with them.
+    pub fn shape(value: &JsValue, what: &'a str, known: &[&str]) -> Result<Self, FlowError> {
+        Self::checked(value, what, known, false, true)
+    }
+
+    fn checked(
+        value: &JsValue,
+        what: &'a str,
+        known: &[&str],
+        optional: bool,
+        shape: bool,
     ) -> Result<Self, FlowError> {
         if optional && (value.is_undefined() || value.is_null()) {
             return Ok(Options {
@@ -34,8 +50,21 @@ impl<'a> Options<'a> {
                 describe(value)
             )));
         }
+        // a plain object, not a File, Map, Date, Promise or AbortSignal, whose keys would all
+        // be missing options (uploadIdDocument(front, back) sent the front alone)
+        let object = field(&js_sys::global(), "Object");
+        let to_string = field(&field(&object, "prototype"), "toString");
+        let tag = call(&to_string, "call", &[value])
+            .and_then(|t| t.as_string())
+            .unwrap_or_default();
+        if tag != "[object Object]" && !shape {
+            let kind = tag.get(8..tag.len().saturating_sub(1)).unwrap_or("object");
+            return Err(FlowError::invalid_input(format!(
+                "{what} must be a plain object; got a {kind}."
+            )));
+        }
         // `Object.keys` through a call that cannot throw into wasm (a Proxy's ownKeys can)
-        let keys = call(&field(&js_sys::global(), "Object"), "keys", &[value])
+        let keys = call(&object, "keys", &[value])
             .as_ref()
             .and_then(|k| array_items(k).ok().flatten())
             .ok_or_else(|| {

@@ -168,6 +168,12 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     await flow.enrollmentInfo();
     out.proxyPages = await within(code(() => flow.run({ document: pages })), 5000);
     out.longArray = await within(code(() => flow.uploadIdDocument(new Array(2 ** 32 - 1))), 5000);
+    // options that are not plain objects: refused, not read as empty options (the front alone
+    // was sent as a one-page document, and the back could never be added)
+    out.twoPages = await code(() => flow.uploadIdDocument(card, card));
+    out.mapTerms = await code(() => flow.acceptTerms(new Map([['biometry', true]])));
+    out.dateOptions = await code(() => flow.uploadSelfie(card, new Date()));
+    out.nullProto = await code(() => new QualityAnalyzer(Object.create(null)).free());
     // a throwing callback, or an async one that rejects: the upload goes on, and the exception is
     // reported (console.error in Node; an unhandled rejection used to end the process)
     const reported = [];
@@ -184,6 +190,7 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     greyNull: 'invalid_input', greyArray: 'invalid_input', greyDetached: 'invalid_input', greyInherits: 'invalid_input',
     greyProxy: 'invalid_input', imageDataProxy: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
     optionsProxy: 'invalid_input', proxyPages: 'invalid_input', longArray: 'invalid_input',
+    twoPages: 'invalid_input', mapTerms: 'invalid_input', dateOptions: 'invalid_input', nullProto: 'no error',
     afterwards: 'no error', reported: ['async step', 'broken bar'], finalized: 1,
   });
 });

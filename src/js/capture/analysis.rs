@@ -110,7 +110,7 @@ pub(crate) fn region(r: &JsValue) -> Result<Region, FlowError> {
     if let Some(name) = r.as_string() {
         return kind(&name).map(Region::Guide);
     }
-    let ro = Options::new(r, "region", &["x", "y", "width", "height"], false)?;
+    let ro = Options::shape(r, "region", &["x", "y", "width", "height"])?;
     let n = |k: &str| ro.get(k).as_f64().filter(|v| v.is_finite() && *v >= 0.0);
     match (n("x"), n("y"), n("width"), n("height")) {
         (Some(x), Some(y), Some(w), Some(h)) if w >= 3.0 && h >= 3.0 => {
