@@ -305,6 +305,8 @@ test('on a small phone (375 × 667) the hint and the main button are on screen, 
   await startAndConsent(page);
   await page.waitForFunction(() => document.getElementById('hint').textContent !== ''
     && document.getElementById('viewer').style.aspectRatio !== '', null, { timeout: 15000 });
+  // (a window this size leaves less to the page once the browser's bars are drawn, as on a
+  // phone: over WebDriver the window, not the page, is 375 × 667)
   const expected = { hint: true, viewer: true, shoot: true };
   assert.deepEqual(await onScreen(page, ['hint', 'viewer', 'shoot']), expected, 'with the landscape fake camera');
   await shot(page, 'phone-capture');
@@ -491,8 +493,10 @@ test('in French, with saved photos, to the verdict: every text and status in Fre
       .observe(live, { childList: true, characterData: true, subtree: true });
   });
   await startAndConsent(page);
-  await page.waitForSelector('#camera-error:not([hidden])');
-  assert.match(await page.textContent('#camera-error'), /^L’accès à la caméra a été bloqué/);
+  if (ENGINE !== 'webkit') { // (WebKitGTK cannot be made to refuse the camera)
+    await page.waitForSelector('#camera-error:not([hidden])');
+    assert.match(await page.textContent('#camera-error'), /^L’accès à la caméra a été bloqué/);
+  }
   assert.deepEqual(await untranslated(page), [], 'capture');
   const card = await sampleFile('id_document.jpg', 'width=1000&height=630');
   await captureWithFile(page, card);
