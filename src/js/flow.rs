@@ -7,7 +7,7 @@ use crate::core::endpoint::{DocumentName, ID_DOCUMENT};
 use crate::core::events::{FlowSnapshot, StepEvent, UploadProgress};
 use crate::core::info::{EnrollmentInfo, RawDocument, RawRoute};
 use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Route, Step};
-use crate::web::blob::{formats, to_blob};
+use crate::web::blob::{formats, size_of, to_blob};
 use crate::web::convert::plain_object;
 use crate::web::http::{aborted, Call, Client};
 use crate::web::media::{array_items, call, call_back, field, is_array, MAX_ITEMS};
@@ -269,10 +269,16 @@ impl Inner {
             .enumerate()
             .map(|(i, p)| to_blob(p, &label(i)).map_err(|e| e.at(step)))
             .collect::<Result<Vec<_>, _>>()?;
-        let found = formats(&blobs).await.map_err(|e| e.at(step))?;
+        let signals = [self.client.signal.clone(), signal.clone()];
+        let found = formats(&blobs, self.client.upload_timeout_ms, &signals)
+            .await
+            .map_err(|e| e.at(step))?;
         let mut ready = Vec::with_capacity(blobs.len());
         for (i, ((original, blob), format)) in pages.into_iter().zip(blobs).zip(found).enumerate() {
-            let size = blob.size();
+            let size = size_of(&blob).ok_or_else(|| {
+                FlowError::invalid_input(format!("{} could not be read (its size).", label(i)))
+                    .at(step)
+            })?;
             let format = check_page(size, format, &label(i)).map_err(|e| e.at(step))?;
             ready.push(ReadyPage {
                 original,

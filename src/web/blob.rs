@@ -7,10 +7,28 @@
 
 use crate::core::sniff::{sniff, SNIFF_LEN};
 use crate::core::{FlowError, Format};
-use js_sys::{Array, ArrayBuffer, Uint8Array, WeakMap};
+use super::media::call;
+use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Blob;
+use web_sys::{AbortSignal, Blob};
+
+/// A caller's Blob's `size`, read through a call that cannot throw into wasm (a subclass or a
+/// redefined getter may throw: the exception would skip the Rust code after it and leave the
+/// flow's queue held for good); None when it throws or is not a size.
+pub fn size_of(blob: &Blob) -> Option<f64> {
+    js_sys::Reflect::get(blob, &JsValue::from_str("size"))
+        .ok()?
+        .as_f64()
+        .filter(|s| *s >= 0.0 && s.is_finite())
+}
+
+/// The bytes of a caller's Blob, as a promise, through calls that cannot throw into wasm (as
+/// [`size_of`]): `blob.slice(start, end).arrayBuffer()`.
+pub fn bytes_of(blob: &Blob, start: f64, end: f64) -> Option<Promise> {
+    let part = call(blob, "slice", &[&JsValue::from(start), &JsValue::from(end)])?;
+    Some(Promise::resolve(&call(&part, "arrayBuffer", &[])?))
+}
 
 /// Describes a JS value's type for an error message (never its content).
 pub fn describe(value: &JsValue) -> String {
@@ -63,27 +81,57 @@ pub fn encoded(blob: &Blob) {
 
 /// The format of each Blob: known for those this library encoded, else sniffed from its first
 /// bytes (read in parallel: one wait, not one per page). None for a format ID360 does not take.
-pub async fn formats(blobs: &[Blob]) -> Result<Vec<Option<Format>>, FlowError> {
+/// A read that has not ended after `timeout_ms`, or when one of `signals` fires, ends the wait
+/// (`timeout`, `aborted`): a Blob whose read never settles must not hold the flow for good.
+pub async fn formats(
+    blobs: &[Blob],
+    timeout_ms: f64,
+    signals: &[Option<AbortSignal>],
+) -> Result<Vec<Option<Format>>, FlowError> {
     let unreadable =
         || FlowError::invalid_input("A page could not be read (was the file removed?).");
-    let end = i32::try_from(SNIFF_LEN).unwrap_or(16);
     // each entry: the known format's place in ENCODINGS, or the read of the first bytes
     let reads = Array::new();
     for blob in blobs {
         let known = ENCODED.with(|m| m.get(blob));
         match known.as_f64() {
             Some(_) => reads.push(&known),
-            None => reads.push(
-                &blob
-                    .slice_with_i32_and_i32(0, end)
-                    .map_err(|_| unreadable())?
-                    .array_buffer(),
-            ),
+            None => reads.push(&bytes_of(blob, 0.0, SNIFF_LEN as f64).ok_or_else(unreadable)?.into()),
         };
     }
-    let done = JsFuture::from(js_sys::Promise::all(&reads))
-        .await
-        .map_err(|_| unreadable())?;
+    // the reads, or the deadline (resolves with undefined): one resolver, no closure of ours
+    let mut wake: Option<Function> = None;
+    let deadline = Promise::new(&mut |resolve, _| wake = Some(resolve));
+    let global = js_sys::global();
+    let abort = JsValue::from_str("abort");
+    let mut timer = None;
+    if let Some(w) = wake.as_ref() {
+        timer = call(&global, "setTimeout", &[w, &JsValue::from(timeout_ms)]);
+        for s in signals.iter().flatten() {
+            let _ = call(s, "addEventListener", &[&abort, w]);
+        }
+    }
+    let first = JsFuture::from(Promise::race(&Array::of2(
+        &Promise::all(&reads),
+        &deadline,
+    )))
+    .await;
+    if let Some(w) = wake.as_ref() {
+        let _ = call(&global, "clearTimeout", &[&timer.unwrap_or_default()]);
+        for s in signals.iter().flatten() {
+            let _ = call(s, "removeEventListener", &[&abort, w]);
+        }
+    }
+    if signals.iter().flatten().any(AbortSignal::aborted) {
+        return Err(super::http::aborted());
+    }
+    let done = first.map_err(|_| unreadable())?;
+    if done.is_undefined() {
+        return Err(FlowError::new(
+            crate::core::ErrorCode::Timeout,
+            "A page could not be read in time (its first bytes did not come).",
+        ));
+    }
     Ok(Array::from(&done)
         .iter()
         .map(|v| match v.as_f64() {

@@ -195,6 +195,37 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
   });
 });
 
+test('a page whose reading throws or never ends is an Id360Error, and the flow goes on', async () => {
+  // Found by fuzzing: a throwing size getter threw through wasm (uncaught, and the flow's queue
+  // held for good); a read that never settled held it too, whatever the timeouts and signals;
+  // a revoked Proxy as cropDocument's corners threw through wasm.
+  const script = NODE_FLOW('Id360Flow, Id360Error, cropDocument') + `
+    const code = async (f) => { try { await f(); return 'no error'; } catch (e) { return e instanceof Id360Error ? e.code : 'not an Id360Error: ' + e; } };
+    const within = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r('pending after ' + ms + ' ms'), ms))]);
+    const uncaught = [];
+    process.on('uncaughtException', (e) => uncaught.push(String(e.message)));
+    const slow = new Id360Flow({ apiKey: created.api_key, environment: { baseUrl: sandbox }, uploadTimeoutMs: 1000 });
+    await slow.selectRoute();
+    await slow.acceptTerms();
+    const out = {};
+    const sizeThrows = new Blob([card]);
+    Object.defineProperty(sizeThrows, 'size', { get() { throw new Error('size getter'); } });
+    out.sizeThrows = await within(code(() => slow.uploadIdDocument([sizeThrows])), 5000);
+    const neverRead = new Blob([card]);
+    neverRead.slice = () => ({ arrayBuffer: () => new Promise(() => {}) });
+    out.neverRead = await within(code(() => slow.uploadIdDocument([neverRead])), 5000);
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    out.revokedCorners = await within(code(() => cropDocument(card, proxy)), 5000);
+    out.afterwards = await within(code(() => slow.uploadIdDocument([card])), 10000);
+    out.uncaught = uncaught;
+    console.log(JSON.stringify(out));
+  `;
+  assert.deepEqual(inNode(script), {
+    sizeThrows: 'invalid_input', neverRead: 'timeout', revokedCorners: 'invalid_input', afterwards: 'no error', uncaught: [],
+  });
+});
+
 test('enrollmentInfo() is read once: its status is the first one, not refreshed after finalize()', async () => {
   // As README (Methods) and the package README say: the verdict reaches the integrator's server.
   const script = NODE_FLOW('Id360Flow') + `

@@ -12,11 +12,11 @@ use crate::core::image::geometry::{crop_plan, Point, Quad};
 use crate::core::sniff::{sniff, Format};
 use crate::core::{ErrorCode, FlowError, Step, MAX_PAGE_BYTES};
 use crate::js::error::promise;
-use crate::web::blob::describe;
+use crate::web::blob::{bytes_of, describe, size_of};
 use crate::web::canvas::{decode, encode_jpeg};
 use crate::web::frames::{FrameAnalyzer, Region};
-use crate::web::media::field;
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use crate::web::media::{array_items, field};
+use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -46,7 +46,7 @@ async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
             describe(&v)
         ))
     })?;
-    let size = blob.size();
+    let size = size_of(&blob).ok_or_else(|| invalid(format!("{what}: the file could not be read.")))?;
     if size < 1.0 {
         return Err(invalid("The file is empty."));
     }
@@ -70,8 +70,7 @@ async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
 
 /// The bytes of `blob` from `start` to `end`; None when they cannot be read.
 async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
-    let part = blob.slice_with_f64_and_f64(start, end).ok()?;
-    let bytes = JsFuture::from(part.array_buffer()).await.ok()?;
+    let bytes = JsFuture::from(bytes_of(blob, start, end)?).await.ok()?;
     Some(Uint8Array::new(&bytes).to_vec())
 }
 
@@ -214,18 +213,19 @@ fn corners_of(value: &JsValue) -> Result<Quad, FlowError> {
     let wrong = || {
         invalid("corners must be four { x, y } points in the image's pixels: top-left, top-right, bottom-right, bottom-left.")
     };
-    let list: Array = value.clone().dyn_into().map_err(|_| wrong())?;
-    if list.length() != 4 {
-        return Err(wrong());
-    }
-    let point = |i: u32| -> Result<Point, FlowError> {
-        let p = list.get(i);
-        let n = |k: &str| field(&p, k).as_f64().filter(|v| v.is_finite() && *v >= 0.0);
+    // read through calls that cannot throw into wasm (a revoked Proxy, a throwing getter)
+    let list = array_items(value).ok().flatten().ok_or_else(wrong)?;
+    let point = |i: usize| -> Result<Point, FlowError> {
+        let p = list.get(i).ok_or_else(wrong)?;
+        let n = |k: &str| field(p, k).as_f64().filter(|v| v.is_finite() && *v >= 0.0);
         match (n("x"), n("y")) {
             (Some(x), Some(y)) => Ok(Point::new(x, y)),
             _ => Err(wrong()),
         }
     };
+    if list.len() != 4 {
+        return Err(wrong());
+    }
     Ok([point(0)?, point(1)?, point(2)?, point(3)?])
 }
 
