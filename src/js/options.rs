@@ -1,6 +1,7 @@
 //! Decoding JS option objects: every wrong type, unknown key or out-of-range value becomes an
 //! `invalid_input` error that names the option (never a trap).
 
+use crate::core::error::sanitize_detail;
 use crate::core::{ApiKey, BaseUrl, Environment, FlowError, RetryPolicy};
 use crate::web::blob::describe;
 use crate::web::media::{array_items, call, field, is_array};
@@ -220,18 +221,23 @@ pub fn flow_options(value: &JsValue) -> Result<FlowOptions, FlowError> {
         })
         .and_then(|k| ApiKey::parse(&k))?;
     let env = o.get("environment");
+    // an environment or baseUrl is quoted in its error; the api_key put there by mistake is not
+    let quoted = |mut e: FlowError| {
+        e.message = sanitize_detail(&e.message, api_key.expose());
+        e
+    };
     let environment = if env.is_undefined() {
         return Err(FlowError::invalid_input(
             "options.environment is missing: pass 'production', 'preproduction' or { baseUrl } (the api_key belongs to one of them).",
         ));
     } else if let Some(name) = env.as_string() {
-        Environment::from_name(&name)?
+        Environment::from_name(&name).map_err(quoted)?
     } else {
         let e = Options::new(&env, "options.environment", &["baseUrl"], false)?;
         let url = e
             .string("baseUrl")?
             .ok_or_else(|| FlowError::invalid_input("options.environment.baseUrl is missing."))?;
-        Environment::Custom(BaseUrl::parse(&url)?)
+        Environment::Custom(BaseUrl::parse(&url).map_err(quoted)?)
     };
     let retries = o.integer("retries", 0, 10)?.map_or(3, |n| n as u32);
     Ok(FlowOptions {

@@ -168,6 +168,9 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     await flow.enrollmentInfo();
     out.proxyPages = await within(code(() => flow.run({ document: pages })), 5000);
     out.longArray = await within(code(() => flow.uploadIdDocument(new Array(2 ** 32 - 1))), 5000);
+    // the api_key given as the environment by mistake is not quoted in the error
+    const quoted = (environment) => { try { new Id360Flow({ apiKey: created.api_key, environment }); return 'accepted'; } catch (e) { return e.message.includes(created.api_key) ? 'quoted' : e.code; } };
+    out.keyAsEnvironment = [quoted(created.api_key), quoted({ baseUrl: created.api_key }), quoted({ baseUrl: 'https://' + created.api_key + '.invalid/x?y' })];
     // options that are not plain objects: refused, not read as empty options (the front alone
     // was sent as a one-page document, and the back could never be added)
     out.twoPages = await code(() => flow.uploadIdDocument(card, card));
@@ -190,7 +193,7 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     greyNull: 'invalid_input', greyArray: 'invalid_input', greyDetached: 'invalid_input', greyInherits: 'invalid_input',
     greyProxy: 'invalid_input', imageDataProxy: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
     optionsProxy: 'invalid_input', proxyPages: 'invalid_input', longArray: 'invalid_input',
-    twoPages: 'invalid_input', mapTerms: 'invalid_input', dateOptions: 'invalid_input', nullProto: 'no error',
+    keyAsEnvironment: ['invalid_input', 'invalid_input', 'invalid_input'], twoPages: 'invalid_input', mapTerms: 'invalid_input', dateOptions: 'invalid_input', nullProto: 'no error',
     afterwards: 'no error', reported: ['async step', 'broken bar'], finalized: 1,
   });
 });
