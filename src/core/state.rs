@@ -130,6 +130,17 @@ impl FlowState {
                 "A selfie needs biometric consent: call acceptTerms({ biometry: true }) first.",
             ));
         }
+        self.check_page_count(document, page_count)
+    }
+
+    /// The page count of an upload of `document` (1 to its maximum, the same as a part already
+    /// sent): what [`FlowState::plan_upload`] checks beyond the order of the steps, so that
+    /// `run()` can check it before sending anything.
+    pub fn check_page_count(
+        &self,
+        document: &DocumentName,
+        page_count: usize,
+    ) -> Result<u32, FlowError> {
         let max = self.max_pages(document);
         if page_count == 0 {
             return Err(FlowError::invalid_input(format!(

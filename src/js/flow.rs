@@ -15,6 +15,7 @@ use js_sys::{Array, Function, Object, Promise};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
@@ -249,44 +250,7 @@ impl Inner {
             .borrow()
             .plan_upload(&document, pages.len())
             .map_err(|e| e.at(step))?;
-        // Every page is checked before any byte is sent (their first bytes read in parallel).
-        let label = |i: usize| {
-            if total == 1 {
-                format!(
-                    "The {}",
-                    if step == Step::Selfie {
-                        "selfie"
-                    } else {
-                        "page"
-                    }
-                )
-            } else {
-                format!("Page {} of {}", i + 1, total)
-            }
-        };
-        let blobs = pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| to_blob(p, &label(i)).map_err(|e| e.at(step)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let signals = [self.client.signal.clone(), signal.clone()];
-        let found = formats(&blobs, self.client.upload_timeout_ms, &signals)
-            .await
-            .map_err(|e| e.at(step))?;
-        let mut ready = Vec::with_capacity(blobs.len());
-        for (i, ((original, blob), format)) in pages.into_iter().zip(blobs).zip(found).enumerate() {
-            let size = size_of(&blob).ok_or_else(|| {
-                FlowError::invalid_input(format!("{} could not be read (its size).", label(i)))
-                    .at(step)
-            })?;
-            let format = check_page(size, format, &label(i)).map_err(|e| e.at(step))?;
-            ready.push(ReadyPage {
-                original,
-                blob,
-                size,
-                mime: format.mime(),
-            });
-        }
+        let ready = self.check_pages(pages, total, step, &signal).await?;
         let document_total: f64 = ready.iter().map(|p| p.size).sum();
         let done_bytes = Rc::new(Cell::new(0.0f64));
         for (index, page) in (0u32..).zip(ready.iter()) {
@@ -339,6 +303,66 @@ impl Inner {
             done_bytes.set(done_bytes.get() + page.size);
         }
         Ok(())
+    }
+
+    /// Every page checked before any byte is sent (their first bytes read in parallel): a
+    /// Blob or bytes, readable, of a format ID360 takes, not too large.
+    /// (Boxed: its future is awaited from `upload` and `run`, and compiled once.)
+    fn check_pages<'a>(
+        &'a self,
+        pages: Vec<JsValue>,
+        total: u32,
+        step: Step,
+        signal: &'a Option<AbortSignal>,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<ReadyPage>, FlowError>> + 'a>> {
+        Box::pin(self.check_pages_now(pages, total, step, signal))
+    }
+
+    async fn check_pages_now(
+        &self,
+        pages: Vec<JsValue>,
+        total: u32,
+        step: Step,
+        signal: &Option<AbortSignal>,
+    ) -> Result<Vec<ReadyPage>, FlowError> {
+        let label = |i: usize| {
+            if total == 1 {
+                format!(
+                    "The {}",
+                    if step == Step::Selfie {
+                        "selfie"
+                    } else {
+                        "page"
+                    }
+                )
+            } else {
+                format!("Page {} of {}", i + 1, total)
+            }
+        };
+        let blobs = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| to_blob(p, &label(i)).map_err(|e| e.at(step)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let signals = [self.client.signal.clone(), signal.clone()];
+        let found = formats(&blobs, self.client.upload_timeout_ms, &signals)
+            .await
+            .map_err(|e| e.at(step))?;
+        let mut ready = Vec::with_capacity(blobs.len());
+        for (i, ((original, blob), format)) in pages.into_iter().zip(blobs).zip(found).enumerate() {
+            let size = size_of(&blob).ok_or_else(|| {
+                FlowError::invalid_input(format!("{} could not be read (its size).", label(i)))
+                    .at(step)
+            })?;
+            let format = check_page(size, format, &label(i)).map_err(|e| e.at(step))?;
+            ready.push(ReadyPage {
+                original,
+                blob,
+                size,
+                mime: format.mime(),
+            });
+        }
+        Ok(ready)
     }
 
     async fn finalize(&self) -> Result<(), FlowError> {
@@ -719,14 +743,45 @@ impl Id360Flow {
                 ))
                 .at(step));
             }
+            // every page counted, read and checked before anything is sent (a selfie of a
+            // format ID360 does not take used to fail after the route, the consent and the
+            // document had been sent)
+            let total = inner
+                .state
+                .borrow()
+                .check_page_count(&document, pages.len())
+                .map_err(|e| e.at(Step::Document))?;
+            // (checked here, then again by `upload`: 16 bytes read twice, no second code path)
+            inner
+                .check_pages(pages.clone(), total, Step::Document, &None)
+                .await?;
+            if has_selfie {
+                let listed = inner.state.borrow().info.as_ref().map(|i| {
+                    !i.documents.is_empty()
+                        && !i
+                            .documents
+                            .iter()
+                            .any(|x| x.name == crate::core::endpoint::SELFIE)
+                });
+                if listed == Some(true) {
+                    return Err(FlowError::invalid_input(
+                        "This process takes no selfie (enrollment_info lists no selfie_image_upload): leave run options.selfie out.",
+                    )
+                    .at(Step::Selfie));
+                }
+            }
+            if has_selfie {
+                inner
+                    .check_pages(vec![selfie.clone()], 1, Step::Selfie, &None)
+                    .await?;
+            }
             step(Step::Route, "start");
             inner.select_route(route_id).await?;
             step(Step::Route, "done");
             step(Step::Consent, "start");
             inner.accept_terms(biometry).await?;
             step(Step::Consent, "done");
-            // Check both uploads before sending either (a selfie the process does not take, too
-            // many pages…), so that a mistake costs no upload.
+            // the order of the steps, now that the route and the consent are sent
             {
                 let state = inner.state.borrow();
                 state
@@ -736,15 +791,6 @@ impl Id360Flow {
                     state
                         .plan_upload(&DocumentName::selfie(), 1)
                         .map_err(|e| e.at(Step::Selfie))?;
-                    let listed = state.info.as_ref().map(|i| &i.documents);
-                    if listed.is_some_and(|d| {
-                        !d.is_empty() && !d.iter().any(|x| x.name == crate::core::endpoint::SELFIE)
-                    }) {
-                        return Err(FlowError::invalid_input(
-                            "This process takes no selfie (enrollment_info lists no selfie_image_upload): leave run options.selfie out.",
-                        )
-                        .at(Step::Selfie));
-                    }
                 }
             }
             step(Step::Document, "start");

@@ -229,6 +229,29 @@ test('a page whose reading throws or never ends is an Id360Error, and the flow g
   });
 });
 
+test('run() checks every page before it sends anything', async () => {
+  // Found by fuzzing: a page of a format ID360 does not take (or an empty page list, three
+  // pages, an empty page, a selfie the process does not take) failed only after the route and
+  // the consent (and the document, for a selfie) were sent.
+  const script = NODE_FLOW('Id360Flow, Id360Error') + `
+    const code = async (f) => { try { await f(); return 'no error'; } catch (e) { return e instanceof Id360Error ? e.code + '@' + e.step : 'not an Id360Error: ' + e; } };
+    const gif = new Blob([new Uint8Array([71, 73, 70, 56, 57, 97, 1, 0, 1, 0, 0, 0, 0])]);
+    const out = {};
+    out.gifPage = await code(() => flow.run({ document: [card, gif] }));
+    out.selfieNotTaken = await code(() => flow.run({ document: [card], selfie: card }));
+    out.noPage = await code(() => flow.run({ document: [] }));
+    out.threePages = await code(() => flow.run({ document: [card, card, card] }));
+    out.emptyPage = await code(() => flow.run({ document: [card, new Blob([])] }));
+    out.requests = (await (await fetch(sandbox + '/_sandbox/enrollments/' + created.id)).json()).flow_requests;
+    out.then = await code(() => flow.run({ document: [card] }));
+    console.log(JSON.stringify(out));
+  `;
+  assert.deepEqual(inNode(script), {
+    gifPage: 'unsupported_format@document', selfieNotTaken: 'invalid_input@selfie', noPage: 'invalid_input@document', threePages: 'invalid_input@document',
+    emptyPage: 'invalid_input@document', requests: 1, then: 'no error',
+  });
+});
+
 test('enrollmentInfo() is read once: its status is the first one, not refreshed after finalize()', async () => {
   // As README (Methods) and the package README say: the verdict reaches the integrator's server.
   const script = NODE_FLOW('Id360Flow') + `
