@@ -160,6 +160,10 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
     out.greyInherits = await code(() => a.analyzeGrey(Object.create(Uint8Array.prototype), 4, 4));
     out.greyProxy = await code(() => a.analyzeGrey(new Proxy(new Uint8Array(16), {}), 4, 4));
     out.imageDataProxy = await code(() => a.analyzeImageData({ data: new Proxy(new Uint8ClampedArray(64), {}), width: 4, height: 4 }));
+    // numbers that used to wrap as u32 parameters (-1 → 4294967295, 2 ** 32 + 64 → 64), and RGB
+    const g = new Uint8Array(64 * 48);
+    out.badNumbers = await Promise.all([[g, 64, 48, -1], [g, 64, 48, NaN], [g, 64, 48, 1.5], [g, 2 ** 32 + 64, 48], [g, -64, -48],
+      [new Uint8Array(64 * 48 * 3), 64, 48]].map((args) => code(() => a.analyzeGrey(...args))));
     out.greyClamped = a.analyzeGrey(new Uint8ClampedArray(64 * 64).fill(128), 64, 64).brightness > 0.4;
     out.greyAfter = typeof a.analyzeGrey(new Uint8Array(64 * 64), 64, 64).ok;
     const keysThrow = new Proxy({}, { ownKeys() { throw new Error('ownKeys'); } });
@@ -191,7 +195,7 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
   `;
   assert.deepEqual(inNode(script), {
     greyNull: 'invalid_input', greyArray: 'invalid_input', greyDetached: 'invalid_input', greyInherits: 'invalid_input',
-    greyProxy: 'invalid_input', imageDataProxy: 'invalid_input', greyClamped: true, greyAfter: 'boolean',
+    greyProxy: 'invalid_input', imageDataProxy: 'invalid_input', badNumbers: Array(6).fill('invalid_input'), greyClamped: true, greyAfter: 'boolean',
     optionsProxy: 'invalid_input', proxyPages: 'invalid_input', longArray: 'invalid_input',
     keyAsEnvironment: ['invalid_input', 'invalid_input', 'invalid_input'], twoPages: 'invalid_input', mapTerms: 'invalid_input', dateOptions: 'invalid_input', nullProto: 'no error',
     afterwards: 'no error', reported: ['async step', 'broken bar'], finalized: 1,

@@ -196,10 +196,13 @@ impl QualityAnalyzer {
     pub fn analyze_grey(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray")] data: &JsValue,
-        width: u32,
-        height: u32,
-        resolution: Option<u32>,
+        width: f64,
+        height: f64,
+        resolution: Option<f64>,
     ) -> Result<JsValue, JsValue> {
+        // numbers, not u32 parameters: those wrap silently (-1 → 4294967295, 2³² + 64 → 64)
+        let (width, height) = (whole(width, "width")?, whole(height, "height")?);
+        let resolution = resolution.map(|r| whole(r, "resolution")).transpose()?;
         // checked here rather than typed in the signature: wasm-bindgen does not check a
         // `&Uint8Array` argument, and a call on `null` or a plain Array would throw inside the
         // method, leaving the analyzer borrowed (every later call: "recursive use of an object")
@@ -222,11 +225,14 @@ impl QualityAnalyzer {
         if view.length() < n {
             return Err(short());
         }
-        // exactly four bytes a pixel is an ImageData's RGBA: read as grey it gives a report
-        // about nothing (a silent wrong answer)
-        if u64::from(view.length()) == needed * 4 {
+        // exactly three or four bytes a pixel is RGB or an ImageData's RGBA: read as grey it
+        // gives a report about nothing (a silent wrong answer). Other larger buffers pass: a
+        // pooled buffer, or a YUV frame whose first plane is the grey one.
+        if [3, 4].contains(&(u64::from(view.length()) / needed))
+            && u64::from(view.length()) % needed == 0
+        {
             return Err(to_js(&invalid(
-                "data holds 4 bytes per pixel: that is RGBA (ImageData.data); pass the ImageData to analyzeImageData.",
+                "data holds 3 or 4 bytes per pixel: that is RGB or RGBA (ImageData.data); pass an ImageData to analyzeImageData.",
             )));
         }
         self.grey.resize(n as usize, 0);
@@ -239,8 +245,9 @@ impl QualityAnalyzer {
     pub fn analyze_image_data(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "ImageData")] image: JsValue,
-        resolution: Option<u32>,
+        resolution: Option<f64>,
     ) -> Result<JsValue, JsValue> {
+        let resolution = resolution.map(|r| whole(r, "resolution")).transpose()?;
         let data = byte_view(&field(&image, "data"))
             .ok_or_else(|| to_js(&invalid("analyzeImageData needs an ImageData.")))?;
         let width = field(&image, "width").as_f64().unwrap_or(0.0) as u32;
@@ -301,6 +308,18 @@ fn byte_view(data: &JsValue) -> Option<Uint8Array> {
     )
     .ok()?;
     view.dyn_into().ok()
+}
+
+/// A whole number of pixels (0 to 2³² − 1), or `invalid_input` naming `what`.
+fn whole(v: f64, what: &str) -> Result<u32, JsValue> {
+    if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+        Ok(v as u32)
+    } else {
+        // (the value is not quoted: formatting a float would bring 10 KB of code)
+        Err(to_js(&invalid(format!(
+            "{what} must be a whole number of pixels, from 0."
+        ))))
+    }
 }
 
 fn too_large(pixels: u64) -> Result<(), JsValue> {
