@@ -346,17 +346,17 @@ fn the_analyzer_checks_frames_you_already_have() {
     let mut a = id360_flow::QualityAnalyzer::new(None).unwrap();
     let flat = js_sys::Uint8Array::new_with_length(640 * 480);
     flat.fill(128, 0, 640 * 480);
-    let r = a.analyze_grey(&flat, 640, 480, Some(1920)).unwrap();
+    let r = a.analyze_grey(&flat, 640.0, 480.0, Some(1920.0)).unwrap();
     let reasons: Vec<String> = Array::from(&get(&r, "reasons"))
         .iter()
         .map(|r| r.as_string().unwrap())
         .collect();
     assert_eq!(reasons, ["low_contrast", "blurry"]);
-    let e = a.analyze_grey(&flat, 641, 480, None).unwrap_err();
+    let e = a.analyze_grey(&flat, 641.0, 480.0, None).unwrap_err();
     assert_eq!(text(&e, "code"), "invalid_input");
     // an ImageData's RGBA bytes given as grey (the README's warning) are refused, not judged
     let rgba = js_sys::Uint8ClampedArray::new_with_length(320 * 240 * 4);
-    let e = a.analyze_grey(&rgba, 320, 240, None).unwrap_err();
+    let e = a.analyze_grey(&rgba, 320.0, 240.0, None).unwrap_err();
     assert_eq!(text(&e, "code"), "invalid_input");
     assert!(
         text(&e, "message").contains("analyzeImageData"),
@@ -364,7 +364,7 @@ fn the_analyzer_checks_frames_you_already_have() {
         text(&e, "message")
     );
     // and the analyzer stays usable
-    assert!(a.analyze_grey(&flat, 640, 480, None).is_ok());
+    assert!(a.analyze_grey(&flat, 640.0, 480.0, None).is_ok());
 }
 
 /// The card's corners in the stage's front scene, from the test set's manifest.

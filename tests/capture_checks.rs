@@ -145,7 +145,7 @@ async fn cards_in_the_guide_are_found_with_their_corners_and_empty_tables_are_no
         )
         .await;
         let report = analyzer(&text(f, "kind"))
-            .analyze_image_data(img.into(), Some(1920))
+            .analyze_image_data(img.into(), Some(1920.0))
             .unwrap();
         let d = get(&report, "document");
         if get(&d, "found").as_bool() == Some(true) {
@@ -171,7 +171,7 @@ async fn cards_in_the_guide_are_found_with_their_corners_and_empty_tables_are_no
         )
         .await;
         let report = analyzer("id_card")
-            .analyze_image_data(img.into(), Some(1920))
+            .analyze_image_data(img.into(), Some(1920.0))
             .unwrap();
         assert_eq!(
             get(&report, "ok").as_bool(),
@@ -201,7 +201,7 @@ async fn the_selfie_oval_finds_one_face_in_a_real_photograph_and_none_in_an_empt
         )
         .await;
         analyzer("selfie")
-            .analyze_image_data(img.into(), Some(1280))
+            .analyze_image_data(img.into(), Some(1280.0))
             .unwrap()
     };
     let astronaut = check(of("astronaut")).await;
@@ -505,7 +505,7 @@ async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() 
     let mut a = analyzer("id_card");
     let data = js_sys::Uint8Array::new_with_length(641 * 479);
     data.fill(90, 0, 641 * 479);
-    for (w, h) in [(0, 0), (1, 1), (2, 700)] {
+    for (w, h) in [(0.0, 0.0), (1.0, 1.0), (2.0, 700.0)] {
         assert_eq!(
             code(&a.analyze_grey(&data, w, h, None).unwrap_err()),
             "invalid_input",
@@ -513,7 +513,7 @@ async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() 
         );
     }
     assert_eq!(
-        code(&a.analyze_grey(&data, 6000, 6000, None).unwrap_err()),
+        code(&a.analyze_grey(&data, 6000.0, 6000.0, None).unwrap_err()),
         "invalid_input"
     );
     let mut outside = QualityAnalyzer::new(Some(
@@ -523,7 +523,7 @@ async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() 
     ))
     .unwrap();
     assert_eq!(
-        code(&outside.analyze_grey(&data, 641, 479, None).unwrap_err()),
+        code(&outside.analyze_grey(&data, 641.0, 479.0, None).unwrap_err()),
         "invalid_input"
     );
     for bad in [
@@ -537,7 +537,7 @@ async fn crop_and_analysis_refuse_bad_input_with_typed_errors_and_stay_usable() 
         assert_eq!(code(&e), "invalid_input", "{bad}");
     }
     // still usable: an odd-sized flat frame has no document
-    let r = a.analyze_grey(&data, 641, 479, None).unwrap();
+    let r = a.analyze_grey(&data, 641.0, 479.0, None).unwrap();
     assert_eq!(
         reasons(&r).first().map(String::as_str),
         Some("low_resolution")

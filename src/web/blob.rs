@@ -5,9 +5,9 @@
 //! was made, and a Blob's bytes cannot change. Reading them costs about a millisecond per upload
 //! in Chromium (BENCHMARKS §1), whatever the Blob's size.
 
+use super::media::call;
 use crate::core::sniff::{sniff, SNIFF_LEN};
 use crate::core::{FlowError, Format};
-use super::media::call;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -96,7 +96,11 @@ pub async fn formats(
         let known = ENCODED.with(|m| m.get(blob));
         match known.as_f64() {
             Some(_) => reads.push(&known),
-            None => reads.push(&bytes_of(blob, 0.0, SNIFF_LEN as f64).ok_or_else(unreadable)?.into()),
+            None => reads.push(
+                &bytes_of(blob, 0.0, SNIFF_LEN as f64)
+                    .ok_or_else(unreadable)?
+                    .into(),
+            ),
         };
     }
     // the reads, or the deadline (resolves with undefined): one resolver, no closure of ours
@@ -111,11 +115,7 @@ pub async fn formats(
             let _ = call(s, "addEventListener", &[&abort, w]);
         }
     }
-    let first = JsFuture::from(Promise::race(&Array::of2(
-        &Promise::all(&reads),
-        &deadline,
-    )))
-    .await;
+    let first = JsFuture::from(Promise::race(&Array::of2(&Promise::all(&reads), &deadline))).await;
     if let Some(w) = wake.as_ref() {
         let _ = call(&global, "clearTimeout", &[&timer.unwrap_or_default()]);
         for s in signals.iter().flatten() {

@@ -46,7 +46,8 @@ async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
             describe(&v)
         ))
     })?;
-    let size = size_of(&blob).ok_or_else(|| invalid(format!("{what}: the file could not be read.")))?;
+    let size =
+        size_of(&blob).ok_or_else(|| invalid(format!("{what}: the file could not be read.")))?;
     if size < 1.0 {
         return Err(invalid("The file is empty."));
     }
