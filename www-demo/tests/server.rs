@@ -98,6 +98,19 @@ impl Env {
     async fn logins(&self) -> u64 {
         self.stats().await["logins"].as_u64().unwrap()
     }
+    /// The user gives up: the sandbox cancels enrollment `id`.
+    async fn cancel(&self, id: u64) {
+        let r = self
+            .client
+            .post(format!(
+                "{}/_sandbox/enrollments/{id}/cancel",
+                self.sandbox.url()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
     /// `POST /demo/enrollments` with these headers: the status and the body.
     async fn try_create(&self, headers: &[(&str, &str)]) -> (u16, Value) {
         let mut r = self.client.post(format!("{}/demo/enrollments", self.demo));
@@ -481,16 +494,7 @@ async fn a_canceled_enrollment_ends_with_a_result_of_its_status() {
         e["enrollmentId"].as_u64().unwrap(),
         e["handle"].as_str().unwrap(),
     );
-    let r = env
-        .client
-        .post(format!(
-            "{}/_sandbox/enrollments/{id}/cancel",
-            env.sandbox.url()
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    env.cancel(id).await;
     let summary = env.result(id, handle).await;
     assert_eq!(summary["status"], "CANCELED");
     assert_eq!(summary["identity"], Value::Null);
@@ -602,16 +606,7 @@ async fn finished_enrollments_are_forgotten_and_their_number_is_bounded() {
         a["enrollmentId"].as_u64().unwrap(),
         a["handle"].as_str().unwrap(),
     );
-    let r = env
-        .client
-        .post(format!(
-            "{}/_sandbox/enrollments/{id}/cancel",
-            env.sandbox.url()
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    env.cancel(id).await;
     assert_eq!(env.result(id, handle).await["status"], "CANCELED");
     // still there just after its result, gone once `forget_after` has passed
     assert_eq!(env.stats().await["enrollments"], 2);
