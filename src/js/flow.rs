@@ -769,8 +769,6 @@ impl Id360Flow {
                     )
                     .at(Step::Selfie));
                 }
-            }
-            if has_selfie {
                 inner
                     .check_pages(vec![selfie.clone()], 1, Step::Selfie, &None)
                     .await?;
