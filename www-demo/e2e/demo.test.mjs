@@ -260,6 +260,9 @@ test('the back is not the front again: with the front still in view, nothing is 
 test('an empty table is never captured; the page asks for the document, then how to show it', async () => {
   const page = await launch({ camera: 'empty' });
   await startAndConsent(page);
+  // the demo's 4 s count from its first judged frame, which may come before startAndConsent
+  // returns: measured from here, the second hint comes after a little less than 4 s
+  const start = Date.now();
   // what screen readers hear: each hint once, after it held a second, not every analysed frame
   assert.equal(await page.getAttribute('#hint', 'aria-live'), null);
   await page.evaluate(() => {
@@ -268,7 +271,6 @@ test('an empty table is never captured; the page asks for the document, then how
     new MutationObserver(() => { if (status.textContent) window.said.push(status.textContent); })
       .observe(status, { childList: true, characterData: true, subtree: true });
   });
-  const start = Date.now();
   let still = null; // when the hint first said how to make the document visible
   while (Date.now() - start < 9000) {
     assert.ok(await page.isHidden('#preview'), 'no auto-capture of an empty scene');
@@ -281,7 +283,7 @@ test('an empty table is never captured; the page asks for the document, then how
   }
   // the first hint (once the first frame is judged) for at least the 4 s the demo waits, then
   // the surface to lay it on
-  assert.ok(still !== null && still >= 4000, `the second hint came after ${still} ms`);
+  assert.ok(still !== null && still >= 3500, `the second hint came after ${still} ms`);
   assert.match(await hint(page), /lay the document flat on a dark, plain surface/);
   assert.ok(await page.isHidden('#quad'), 'no quadrilateral drawn');
   assert.deepEqual(await page.evaluate(() => window.said), [
