@@ -128,13 +128,15 @@ impl Id360 {
     async fn try_login(&self) -> Result<String, (Id360Error, Duration)> {
         self.login_attempts.fetch_add(1, Ordering::SeqCst);
         let backoff = self.login_backoff;
+        // an outage or a network error is no refusal of the credentials: a short pause only
+        let brief = backoff.min(Duration::from_secs(5));
         let r = self
             .http
             .post(self.url("user/login/"))
             .json(&serde_json::json!({"username": self.username, "password": self.password}))
             .send()
             .await
-            .map_err(|e| (Id360Error::new(None, e.without_url().to_string()), backoff))?;
+            .map_err(|e| (Id360Error::new(None, e.without_url().to_string()), brief))?;
         let status = r.status().as_u16();
         if status == 429 {
             // ID360 limits logins per application: a server that logs in too often (no
@@ -154,18 +156,18 @@ impl Id360 {
             ));
         }
         if status != 200 {
-            let message = if matches!(status, 400 | 401 | 403) {
-                "login refused: check ID360_USERNAME and ID360_PASSWORD"
+            return Err(if matches!(status, 400 | 401 | 403) {
+                let message = "login refused: check ID360_USERNAME and ID360_PASSWORD";
+                (Id360Error::new(Some(status), message), backoff)
             } else {
-                "login failed"
-            };
-            return Err((Id360Error::new(Some(status), message), backoff));
+                (Id360Error::new(Some(status), "login failed"), brief)
+            });
         }
         self.logins.fetch_add(1, Ordering::SeqCst);
         let body: Value = r.json().await.map_err(|_| {
             (
                 Id360Error::new(Some(status), "login answer is not JSON"),
-                backoff,
+                brief,
             )
         })?;
         body.get("token")
@@ -174,7 +176,7 @@ impl Id360 {
             .ok_or_else(|| {
                 (
                     Id360Error::new(Some(status), "login answer has no token"),
-                    backoff,
+                    brief,
                 )
             })
     }

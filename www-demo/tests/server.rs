@@ -551,6 +551,33 @@ async fn a_refused_login_waits_its_back_off_and_a_429_is_reported_as_such() {
     assert_eq!(attempts(env.stats().await), 3);
 }
 
+/// ID360 out of reach (or failing) is no refusal of the credentials: the next login is tried
+/// after a few seconds, not after the minute a refusal waits.
+#[tokio::test]
+async fn an_unreachable_id360_is_tried_again_after_a_short_pause_only() {
+    let env = env_with(
+        false,
+        |_| {},
+        |d| {
+            d.id360_url = "http://127.0.0.1:9".into();
+            d.login_backoff = Duration::from_secs(60);
+        },
+    )
+    .await;
+    let (status, body) = env.try_create(&[]).await;
+    assert_eq!(status, 502, "{body}");
+    let (_, body) = env.try_create(&[]).await;
+    let detail = body["detail"].as_str().unwrap();
+    let wait: u64 = detail
+        .split("not tried again for ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{detail}"));
+    assert!((1..=5).contains(&wait), "{detail}");
+    assert!(!detail.contains("PASSWORD"), "{detail}");
+}
+
 /// Each creation is an enrollment on the integrator's ID360 account: another site's page
 /// cannot make its visitors' browsers create them. The page's own origin (by its Host, or the
 /// public URL behind a proxy) and callers that are not pages (no Origin) can.
