@@ -30,6 +30,9 @@ pub struct Env {
     pub running: Running,
     pub client: Client,
     pub base: String,
+    /// This sandbox's token, once logged in (kept per sandbox, not per URL: a later test's
+    /// sandbox may get a port an earlier one had, and its token would be refused).
+    token: Mutex<Option<String>>,
 }
 
 pub async fn env() -> Env {
@@ -48,6 +51,7 @@ pub async fn env_with(config: Config) -> Env {
         running,
         client,
         base,
+        token: Mutex::new(None),
     }
 }
 
@@ -106,12 +110,11 @@ impl Env {
 
     /// One login per sandbox (logins are rate-limited, as in ID360).
     pub async fn login_cached(&self) -> String {
-        static TOKENS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-        if let Some((_, t)) = TOKENS.lock().unwrap().iter().find(|(b, _)| *b == self.base) {
-            return t.clone();
+        if let Some(t) = self.token.lock().unwrap().clone() {
+            return t;
         }
         let t = self.login().await;
-        TOKENS.lock().unwrap().push((self.base.clone(), t.clone()));
+        *self.token.lock().unwrap() = Some(t.clone());
         t
     }
 
