@@ -7,6 +7,7 @@ use crate::core::endpoint::{DocumentName, ID_DOCUMENT};
 use crate::core::events::{FlowSnapshot, StepEvent, UploadProgress};
 use crate::core::info::{EnrollmentInfo, RawDocument, RawRoute};
 use crate::core::{check_page, DocumentSpec, Endpoints, FlowError, FlowState, Route, Step};
+use crate::web::abort::Wake;
 use crate::web::blob::{formats, size_of, to_blob};
 use crate::web::convert::plain_object;
 use crate::web::http::{aborted, Call, Client};
@@ -94,22 +95,15 @@ fn queued_boxed(
                 || call_signal.as_ref().is_some_and(AbortSignal::aborted)
         };
         if let Some(p) = previous {
-            // the turn, or this call's abort, whichever comes first (one resolver for both: no
-            // closure of ours)
-            let mut wake: Option<Function> = None;
-            let turn = Promise::new(&mut |resolve, _| wake = Some(resolve));
-            let abort = JsValue::from_str("abort");
-            let listen = |how: &str| {
-                if let (Some(s), Some(w)) = (call_signal.as_ref(), wake.as_ref()) {
-                    let _ = call(s, how, &[&abort, w]);
+            // the turn, or this call's abort, whichever comes first
+            let _ = match Wake::new(std::slice::from_ref(&call_signal)) {
+                Some(wake) => {
+                    let w = wake.resolver();
+                    let _ = call(&p, "then", &[w, w]);
+                    wasm_bindgen_futures::JsFuture::from(wake.promise()).await
                 }
+                None => wasm_bindgen_futures::JsFuture::from(p.clone()).await,
             };
-            if let Some(w) = wake.as_ref() {
-                let _ = call(&p, "then", &[w, w]);
-            }
-            listen("addEventListener");
-            let _ = wasm_bindgen_futures::JsFuture::from(turn).await;
-            listen("removeEventListener");
             if stopped() {
                 // the next call's turn still comes only after the calls before this one
                 if let Some(release) = resolver.as_ref() {

@@ -147,3 +147,51 @@ impl Drop for AbortGuard {
         }
     }
 }
+
+/// A pending promise whose resolver also listens for `abort` on each of some signals: awaiting
+/// it waits for whatever else is given the resolver (a turn, a timer) or an abort, whichever
+/// comes first. The resolver itself is the listener: no closure of ours. Dropped, it stops
+/// listening.
+pub struct Wake<'a> {
+    promise: js_sys::Promise,
+    resolve: js_sys::Function,
+    signals: &'a [Option<AbortSignal>],
+}
+
+impl<'a> Wake<'a> {
+    /// None only if the promise could not be made.
+    pub fn new(signals: &'a [Option<AbortSignal>]) -> Option<Wake<'a>> {
+        let mut resolve = None;
+        let promise = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
+        let wake = Wake {
+            promise,
+            resolve: resolve?,
+            signals,
+        };
+        wake.listen("addEventListener");
+        Some(wake)
+    }
+
+    /// The resolver, to hand to whatever else may end the wait.
+    pub fn resolver(&self) -> &js_sys::Function {
+        &self.resolve
+    }
+
+    /// The promise (resolved with the abort event when a signal fired).
+    pub fn promise(&self) -> js_sys::Promise {
+        self.promise.clone()
+    }
+
+    fn listen(&self, how: &str) {
+        let abort = JsValue::from_str("abort");
+        for s in self.signals.iter().flatten() {
+            let _ = super::media::call(s, how, &[&abort, &self.resolve]);
+        }
+    }
+}
+
+impl Drop for Wake<'_> {
+    fn drop(&mut self) {
+        self.listen("removeEventListener");
+    }
+}

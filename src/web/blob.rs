@@ -5,10 +5,11 @@
 //! was made, and a Blob's bytes cannot change. Reading them costs about a millisecond per upload
 //! in Chromium (BENCHMARKS §1), whatever the Blob's size.
 
+use super::abort::Wake;
 use super::media::call;
 use crate::core::sniff::{sniff, SNIFF_LEN};
 use crate::core::{FlowError, Format};
-use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array, WeakMap};
+use js_sys::{Array, ArrayBuffer, Promise, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob};
@@ -103,25 +104,19 @@ pub async fn formats(
             ),
         };
     }
-    // the reads, or the deadline (resolves with undefined): one resolver, no closure of ours
-    let mut wake: Option<Function> = None;
-    let deadline = Promise::new(&mut |resolve, _| wake = Some(resolve));
+    // the reads, or the deadline (a timer resolving it with undefined, or an abort)
+    let all = Promise::all(&reads);
     let global = js_sys::global();
-    let abort = JsValue::from_str("abort");
-    let mut timer = None;
-    if let Some(w) = wake.as_ref() {
-        timer = call(&global, "setTimeout", &[w, &JsValue::from(timeout_ms)]);
-        for s in signals.iter().flatten() {
-            let _ = call(s, "addEventListener", &[&abort, w]);
+    let first = match Wake::new(signals) {
+        Some(wake) => {
+            let w = wake.resolver();
+            let timer = call(&global, "setTimeout", &[w, &JsValue::from(timeout_ms)]);
+            let first = JsFuture::from(Promise::race(&Array::of2(&all, &wake.promise()))).await;
+            let _ = call(&global, "clearTimeout", &[&timer.unwrap_or_default()]);
+            first
         }
-    }
-    let first = JsFuture::from(Promise::race(&Array::of2(&Promise::all(&reads), &deadline))).await;
-    if let Some(w) = wake.as_ref() {
-        let _ = call(&global, "clearTimeout", &[&timer.unwrap_or_default()]);
-        for s in signals.iter().flatten() {
-            let _ = call(s, "removeEventListener", &[&abort, w]);
-        }
-    }
+        None => JsFuture::from(all).await,
+    };
     if signals.iter().flatten().any(AbortSignal::aborted) {
         return Err(super::http::aborted());
     }
