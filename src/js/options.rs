@@ -54,15 +54,17 @@ impl<'a> Options<'a> {
         // a plain object, not a File, Map, Date, Promise or AbortSignal, whose keys would all
         // be missing options (uploadIdDocument(front, back) sent the front alone)
         let object = field(&js_sys::global(), "Object");
-        let to_string = field(&field(&object, "prototype"), "toString");
-        let tag = call(&to_string, "call", &[value])
-            .and_then(|t| t.as_string())
-            .unwrap_or_default();
-        if tag != "[object Object]" && !shape {
-            let kind = tag.get(8..tag.len().saturating_sub(1)).unwrap_or("object");
-            return Err(FlowError::invalid_input(format!(
-                "{what} must be a plain object; got a {kind}."
-            )));
+        if !shape {
+            let to_string = field(&field(&object, "prototype"), "toString");
+            let tag = call(&to_string, "call", &[value])
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+            if tag != "[object Object]" {
+                let kind = tag.get(8..tag.len().saturating_sub(1)).unwrap_or("object");
+                return Err(FlowError::invalid_input(format!(
+                    "{what} must be a plain object; got a {kind}."
+                )));
+            }
         }
         // `Object.keys` through a call that cannot throw into wasm (a Proxy's ownKeys can)
         let keys = call(&object, "keys", &[value])

@@ -30,12 +30,17 @@ pub fn call(target: &JsValue, name: &str, args: &[&JsValue]) -> Option<JsValue> 
 /// rejection of the promise an `async` callback returns (it was left unhandled: an
 /// `unhandledrejection`, which ends a Node process by default).
 pub fn call_back(f: &js_sys::Function, arg: &JsValue) {
+    let returned = f.call1(&JsValue::NULL, arg);
+    // the usual answer (undefined, a value) needs no reporter: not looked up per progress event
+    if matches!(&returned, Ok(v) if !v.is_object()) {
+        return;
+    }
     let global = js_sys::global();
     let mut report = field(&global, "reportError");
     if !report.is_function() {
         report = field(&field(&global, "console"), "error");
     }
-    match f.call1(&JsValue::NULL, arg) {
+    match returned {
         Err(e) => {
             if let Some(report) = report.dyn_ref::<js_sys::Function>() {
                 let _ = report.call1(&global, &e);
