@@ -354,22 +354,18 @@ fn same_origin(demo: &Demo, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
-    let origin = origin.as_bytes();
-    let public = demo.config.public_url.as_bytes();
-    let public_origin = public.windows(3).position(|w| w == b"://").and_then(|at| {
-        let rest = public.get(at + 3..)?;
-        let end = rest.iter().position(|b| *b == b'/').unwrap_or(rest.len());
-        public.get(..at + 3 + end)
-    });
-    if public_origin == Some(origin) {
+    // a URL's scheme and `host[:port]`
+    let parts = |url: &str| {
+        let (scheme, rest) = url.split_once("://")?;
+        Some((scheme.to_string(), rest.split('/').next()?.to_string()))
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    let public = parts(&demo.config.public_url).map(|(s, h)| format!("{s}://{h}"));
+    if public.as_deref() == Some(origin) {
         return true;
     }
-    let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
-    let origin_host = origin
-        .windows(3)
-        .position(|w| w == b"://")
-        .and_then(|at| origin.get(at + 3..));
-    host.is_some() && origin_host == host
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    host.is_some() && parts(origin).map(|(_, h)| h).as_deref() == host
 }
 
 /// `POST /demo/enrollments` → `{ enrollmentId, apiKey, baseUrl }` (never the token). Refused
