@@ -168,6 +168,14 @@ async function captureWithFile(page, file) {
   await page.click('#accept');
 }
 
+/** Front and back from the same saved card photo, then a saved selfie. */
+async function captureAllWithFiles(page, query = 'width=1000&height=630') {
+  const card = await sampleFile('id_document.jpg', query);
+  await captureWithFile(page, card);
+  await captureWithFile(page, card);
+  await captureWithFile(page, await sampleFile('selfie.jpg', ''));
+}
+
 async function verdict(page) {
   await page.waitForSelector('#verdict:not([hidden])', { timeout: 30000 });
   return page.evaluate(() => ({
@@ -386,10 +394,7 @@ test('a refused camera falls back to files and still ends in OK', {
     assert.equal(await page.evaluate(() => document.activeElement.id), 'file');
     assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('label[for=file]')).outlineStyle), 'solid');
   }
-  const card = await sampleFile('id_document.jpg', 'width=1000&height=630&name=DURAND');
-  await captureWithFile(page, card);
-  await captureWithFile(page, card);
-  await captureWithFile(page, await sampleFile('selfie.jpg', ''));
+  await captureAllWithFiles(page, 'width=1000&height=630&name=DURAND');
   const v = await verdict(page);
   assert.equal(v.status, 'OK');
   assert.equal(v.name, 'DURAND');
@@ -500,10 +505,7 @@ test('in French, with saved photos, to the verdict: every text and status in Fre
     assert.match(await page.textContent('#camera-error'), /^L’accès à la caméra a été bloqué/);
   }
   assert.deepEqual(await untranslated(page), [], 'capture');
-  const card = await sampleFile('id_document.jpg', 'width=1000&height=630');
-  await captureWithFile(page, card);
-  await captureWithFile(page, card);
-  await captureWithFile(page, await sampleFile('selfie.jpg', ''));
+  await captureAllWithFiles(page);
   const v = await verdict(page);
   assert.equal(v.status, 'OK');
   assert.deepEqual(await untranslated(page), [], 'result');
@@ -531,10 +533,7 @@ test('a verdict stream that fails says so and offers to check again, which gets 
   const page = await launch({ camera: false, faults: true });
   await page.route('**/events', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: '' }));
   await startAndConsent(page);
-  const card = await sampleFile('id_document.jpg', 'width=1000&height=630');
-  await captureWithFile(page, card);
-  await captureWithFile(page, card);
-  await captureWithFile(page, await sampleFile('selfie.jpg', ''));
+  await captureAllWithFiles(page);
   await page.waitForSelector('#wait-problem:not([hidden])', { timeout: 15000 });
   assert.equal(await page.textContent('#wait-problem'), 'The connection to our server was lost. Check your network, then check again.');
   await shot(page, 'wait-offline');
