@@ -137,10 +137,13 @@ export interface CaptureOptions extends EncodeOptions {
 }
 
 /** Options of `prepareFile`. */
-export type PrepareFileOptions = EncodeOptions;
+export interface PrepareFileOptions extends EncodeOptions {
+  /** How long the file's bytes may take to be read, in ms (default 30 000; then `timeout`). */
+  timeoutMs?: number;
+}
 
 /** Options of `cropDocument`. */
-export interface CropOptions extends EncodeOptions {
+export interface CropOptions extends PrepareFileOptions {
   /** The document's kind: where it is looked for when no corners are given, and the crop's
    * proportions (default 'id_card'). */
   kind?: DocumentKind;

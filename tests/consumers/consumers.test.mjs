@@ -205,8 +205,9 @@ test('a caller value that throws, or of the wrong type, is an Id360Error and not
 test('a page whose reading throws or never ends is an Id360Error, and the flow goes on', async () => {
   // Found by fuzzing: a throwing size getter threw through wasm (uncaught, and the flow's queue
   // held for good); a read that never settled held it too, whatever the timeouts and signals;
-  // a revoked Proxy as cropDocument's corners threw through wasm.
-  const script = NODE_FLOW('Id360Flow, Id360Error, cropDocument') + `
+  // a revoked Proxy as cropDocument's corners threw through wasm; prepareFile and cropDocument
+  // waited for good on a Blob whose read never settles (now bounded by their timeoutMs).
+  const script = NODE_FLOW('Id360Flow, Id360Error, cropDocument, prepareFile') + `
     const code = async (f) => { try { await f(); return 'no error'; } catch (e) { return e instanceof Id360Error ? e.code : 'not an Id360Error: ' + e; } };
     const within = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r('pending after ' + ms + ' ms'), ms))]);
     const uncaught = [];
@@ -224,12 +225,16 @@ test('a page whose reading throws or never ends is an Id360Error, and the flow g
     const { proxy, revoke } = Proxy.revocable([], {});
     revoke();
     out.revokedCorners = await within(code(() => cropDocument(card, proxy)), 5000);
+    out.prepareNeverRead = await within(code(() => prepareFile(neverRead, { timeoutMs: 300 })), 5000);
+    out.cropNeverRead = await within(code(() => cropDocument(neverRead, null, { timeoutMs: 300 })), 5000);
+    out.badTimeout = await within(code(() => prepareFile(card, { timeoutMs: 0 })), 5000);
     out.afterwards = await within(code(() => slow.uploadIdDocument([card])), 10000);
     out.uncaught = uncaught;
     console.log(JSON.stringify(out));
   `;
   assert.deepEqual(inNode(script), {
-    sizeThrows: 'invalid_input', neverRead: 'timeout', revokedCorners: 'invalid_input', afterwards: 'no error', uncaught: [],
+    sizeThrows: 'invalid_input', neverRead: 'timeout', revokedCorners: 'invalid_input',
+    prepareNeverRead: 'timeout', cropNeverRead: 'timeout', badTimeout: 'invalid_input', afterwards: 'no error', uncaught: [],
   });
 });
 

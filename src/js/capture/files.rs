@@ -9,10 +9,11 @@ use crate::core::image::check::CheckConfig;
 use crate::core::image::document::Signature;
 use crate::core::image::framing::GuideKind;
 use crate::core::image::geometry::{crop_plan, Point, Quad};
-use crate::core::sniff::{sniff, Format};
+use crate::core::sniff::Format;
 use crate::core::{ErrorCode, FlowError, Step, MAX_PAGE_BYTES};
 use crate::js::error::promise;
-use crate::web::blob::{bytes_of, describe, size_of};
+use crate::js::options::Options;
+use crate::web::blob::{bytes_of, describe, formats, size_of};
 use crate::web::canvas::{decode, encode_jpeg};
 use crate::web::frames::{FrameAnalyzer, Region};
 use crate::web::media::{array_items, field};
@@ -29,6 +30,18 @@ pub const CROP_MARGIN: f64 = 0.02;
 /// tab may not survive). Checked from the file's header, before decoding.
 pub const MAX_PHOTO_PIXELS: u64 = 40_000_000;
 
+/// How long a file's bytes may take to come, by default (a picked file's read ends in
+/// milliseconds, a file a cloud provider fetches first in seconds).
+pub const DEFAULT_READ_TIMEOUT_MS: f64 = 30_000.0;
+
+const TIMEOUT_MS: &str = "timeoutMs";
+
+/// The `timeoutMs` option: 1 ms to an hour, else `invalid_input`.
+fn read_timeout(o: &Options<'_>) -> Result<f64, FlowError> {
+    Ok(o.integer(TIMEOUT_MS, 1, 3_600_000)?
+        .unwrap_or(DEFAULT_READ_TIMEOUT_MS))
+}
+
 /// A photo file, its first bytes read.
 struct Photo {
     blob: Blob,
@@ -39,7 +52,7 @@ struct Photo {
 
 /// Reads the first bytes of a Blob and judges them: not a Blob or empty → `invalid_input`;
 /// not JPEG, PNG, PDF or HEIC → `unsupported_format`.
-async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
+async fn read_photo(file: JsValue, what: &str, timeout_ms: f64) -> Result<Photo, FlowError> {
     let blob: Blob = file.dyn_into().map_err(|v| {
         invalid(format!(
             "{what} needs a Blob or File; got {}.",
@@ -51,16 +64,24 @@ async fn read_photo(file: JsValue, what: &str) -> Result<Photo, FlowError> {
     if size < 1.0 {
         return Err(invalid("The file is empty."));
     }
+    // its format first, from a read bounded by `timeout_ms` (a Blob whose read never settles
+    // must not hold the call for good); a Blob that gave its first bytes gives the rest
+    let format = formats(core::slice::from_ref(&blob), timeout_ms, &[])
+        .await
+        .map_err(|e| e.at(Step::Capture))?
+        .first()
+        .copied()
+        .flatten()
+        .ok_or_else(|| {
+            FlowError::new(
+                ErrorCode::UnsupportedFormat,
+                "This file is not a JPEG, PNG, PDF or HEIC: take a photo or choose another file.",
+            )
+            .at(Step::Capture)
+        })?;
     let head = read(&blob, 0.0, f64::from(EXIF_SCAN_LEN).min(size))
         .await
         .ok_or_else(|| invalid("The file could not be read."))?;
-    let format = sniff(&head).ok_or_else(|| {
-        FlowError::new(
-            ErrorCode::UnsupportedFormat,
-            "This file is not a JPEG, PNG, PDF or HEIC: take a photo or choose another file.",
-        )
-        .at(Step::Capture)
-    })?;
     Ok(Photo {
         blob,
         head,
@@ -178,7 +199,7 @@ pub(crate) async fn previous_signature(
     if let Some(s) = recall(capture) {
         return Ok(s);
     }
-    let photo = read_photo(capture.clone(), "differentFrom").await?;
+    let photo = read_photo(capture.clone(), "differentFrom", DEFAULT_READ_TIMEOUT_MS).await?;
     if !matches!(photo.format, Format::Jpeg | Format::Png) {
         return Err(invalid("differentFrom must be a JPEG or PNG capture."));
     }
@@ -250,7 +271,8 @@ fn drawable_size(source: &JsValue) -> Option<(u32, u32)> {
 /// top-right, bottom-right, bottom-left) — left out, the document is found as in the
 /// `kind`'s guide (`no_document` when it is not). Options: `kind` (`'id_card'`, `'passport'`,
 /// `'paper_licence'`; the output's proportions), `maxEdge` (2000), `quality` (0.92), `margin`
-/// (share kept around it, 0.02).
+/// (share kept around it, 0.02), `timeoutMs` (30 000: a Blob whose bytes have not come by then
+/// is `timeout`).
 #[wasm_bindgen(js_name = cropDocument, unchecked_return_type = "Promise<Blob>")]
 pub fn crop_document(
     #[wasm_bindgen(
@@ -264,7 +286,9 @@ pub fn crop_document(
 ) -> Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
     promise(async move {
-        let (max_edge, quality, o) = encode_options(&options, "crop options", &["kind", "margin"])?;
+        let (max_edge, quality, o) =
+            encode_options(&options, "crop options", &["kind", "margin", TIMEOUT_MS])?;
+        let timeout_ms = read_timeout(&o)?;
         let kind = match o.string("kind")? {
             None => GuideKind::IdCard,
             Some(k) => match kind(&k)? {
@@ -287,7 +311,7 @@ pub fn crop_document(
             .transpose()?;
         // a Blob is decoded (kept alive until the end); anything else is drawn as it is
         let (bitmap, drawable) = if source.is_instance_of::<Blob>() {
-            let photo = read_photo(source, "cropDocument").await?;
+            let photo = read_photo(source, "cropDocument", timeout_ms).await?;
             if !matches!(photo.format, Format::Jpeg | Format::Png) {
                 return Err(FlowError::new(
                     ErrorCode::UnsupportedFormat,
@@ -340,7 +364,8 @@ pub const REENCODE_ABOVE_BYTES: f64 = 3_000_000.0;
 /// Makes a picked file ready to upload: JPEG/PNG with an EXIF rotation, a long edge over
 /// `maxEdge` (2000) or over 3 MB are decoded (rotation applied) and re-encoded as JPEG; other
 /// JPEG/PNG files, PDFs and HEIC pass unchanged (HEIC/PDF over 9.5 MB: `payload_too_large`);
-/// anything else is `unsupported_format`.
+/// anything else is `unsupported_format`; a file whose bytes have not come after `timeoutMs`
+/// (30 000) is `timeout`.
 #[wasm_bindgen(js_name = prepareFile, unchecked_return_type = "Promise<Blob>")]
 pub fn prepare_file(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
@@ -348,8 +373,9 @@ pub fn prepare_file(
 ) -> Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
     promise(async move {
-        let (max_edge, quality, _) = encode_options(&options, "options", &[])?;
-        let photo = read_photo(file, "prepareFile").await?;
+        let (max_edge, quality, o) = encode_options(&options, "options", &[TIMEOUT_MS])?;
+        let timeout_ms = read_timeout(&o)?;
+        let photo = read_photo(file, "prepareFile", timeout_ms).await?;
         match photo.format {
             Format::Pdf | Format::Heic => {
                 if photo.size > MAX_PAGE_BYTES as f64 {
