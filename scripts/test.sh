@@ -51,6 +51,8 @@ RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/simd \
 step "the npm package (scripts/build-pkg.sh: size budget) and its consumers"
 SKIP_SETUP=1 bash scripts/build-pkg.sh
 SANDBOX_URL="$ID360_SANDBOX_URL" node --test tests/consumers/
+# the package's JS boundary under some 13 000 hostile calls, seeded (tests/fuzz/boundary.test.mjs)
+SANDBOX_URL="$ID360_SANDBOX_URL" node --test tests/fuzz/
 
 
 step "a short soak under faults (its own sandbox)"
