@@ -345,6 +345,34 @@ test('a copy of a library object holds no wasm pointer: freeing it cannot free t
   });
 });
 
+test('a method called on an object of another class throws a TypeError and reads or frees nothing', async () => {
+  // Found by fuzzing: the glue reads whatever pointer \`this\` holds, so a flow's \`state\` read
+  // an analyzer's memory as a flow's, an analyzer's method called on a flow trapped or answered
+  // garbage, and finalize() called on an analyzer later crashed the process.
+  const script = NODE_FLOW('Id360Flow, QualityAnalyzer, Camera') + `
+    const grey = new Uint8Array(64 * 48).fill(128);
+    const caught = async (f) => { try { await f(); return 'ran'; } catch (e) { return e.constructor.name + ': ' + e.message; } };
+    const qa = new QualityAnalyzer();
+    const out = {};
+    out.stateOnAnalyzer = await caught(() => Object.getOwnPropertyDescriptor(Id360Flow.prototype, 'state').get.call(qa));
+    out.analyzeOnFlow = await caught(() => QualityAnalyzer.prototype.analyzeGrey.call(flow, grey, 64, 48));
+    out.finalizeOnAnalyzer = await caught(() => Id360Flow.prototype.finalize.call(qa));
+    out.freeCameraOnFlow = await caught(() => Camera.prototype.free.call(flow));
+    out.unbound = await caught(() => { const { selectRoute } = flow; return selectRoute(); });
+    // both objects are whole afterwards
+    out.analyzer = qa.analyzeGrey(grey, 64, 48).reasons.includes('low_resolution');
+    out.flow = (await flow.enrollmentInfo()).routes.length > 0;
+    await new Promise((r) => setTimeout(r, 200)); // a late crash would end the process here
+    console.log(JSON.stringify(out));
+  `;
+  const not = (c, m) => `TypeError: ${c}.${m}: \`this\` is not an object of class ${c}`;
+  assert.deepEqual(inNode(script), {
+    stateOnAnalyzer: not('Id360Flow', 'state'), analyzeOnFlow: not('QualityAnalyzer', 'analyzeGrey'),
+    finalizeOnAnalyzer: not('Id360Flow', 'finalize'), freeCameraOnFlow: not('Camera', 'free'),
+    unbound: not('Id360Flow', 'selectRoute'), analyzer: true, flow: true,
+  });
+});
+
 test('importing touches no window, navigator or document (SSR)', async () => {
   const script = `
     for (const name of ['window', 'document', 'navigator', 'self', 'location']) {
