@@ -4,7 +4,9 @@
 //   clones) no longer share it and cannot free it twice;
 // - each method and accessor checks that `this` is an object of its own class: the glue reads
 //   whatever pointer `this` holds, and another class's object would be read as its own (a
-//   wrong answer, a trap, or memory freed as the wrong type).
+//   wrong answer, a trap, or memory freed as the wrong type);
+// - each class gets its name back (the minified glue calls them `S`, `z`…, which is what
+//   `util.inspect` and consoles printed for an error).
 import { Camera, Id360Error, Id360Flow, QualityAnalyzer, QualityWatch } from './id360_flow.js';
 
 export function guard() {
@@ -12,6 +14,7 @@ export function guard() {
     [QualityAnalyzer, 'QualityAnalyzer'], [QualityWatch, 'QualityWatch']]) {
     const p = C.prototype;
     if (p.hasOwnProperty('__wbg_ptr')) continue; // done by an earlier init()
+    Object.defineProperty(C, 'name', { value: name });
     for (const key of Object.getOwnPropertyNames(p)) {
       const d = Object.getOwnPropertyDescriptor(p, key);
       if (key === 'constructor') continue;

@@ -362,6 +362,11 @@ test('a method called on an object of another class throws a TypeError and reads
     // both objects are whole afterwards
     out.analyzer = qa.analyzeGrey(grey, 64, 48).reasons.includes('low_resolution');
     out.flow = (await flow.enrollmentInfo()).routes.length > 0;
+    // the classes carry their names (the minified glue's were single letters, which is what
+    // util.inspect printed for an Id360Error)
+    out.names = [Camera.name, Id360Flow.name, QualityAnalyzer.name];
+    const refused = await flow.selectRoute(123456).catch((e) => e);
+    out.inspected = (await import('node:util')).inspect(refused).split(':')[0];
     await new Promise((r) => setTimeout(r, 200)); // a late crash would end the process here
     console.log(JSON.stringify(out));
   `;
@@ -370,6 +375,7 @@ test('a method called on an object of another class throws a TypeError and reads
     stateOnAnalyzer: not('Id360Flow', 'state'), analyzeOnFlow: not('QualityAnalyzer', 'analyzeGrey'),
     finalizeOnAnalyzer: not('Id360Flow', 'finalize'), freeCameraOnFlow: not('Camera', 'free'),
     unbound: not('Id360Flow', 'selectRoute'), analyzer: true, flow: true,
+    names: ['Camera', 'Id360Flow', 'QualityAnalyzer'], inspected: 'Id360Error',
   });
 });
 
