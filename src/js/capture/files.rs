@@ -51,7 +51,8 @@ struct Photo {
 }
 
 /// Reads the first bytes of a Blob and judges them: not a Blob or empty → `invalid_input`;
-/// not JPEG, PNG, PDF or HEIC → `unsupported_format`.
+/// not JPEG, PNG, PDF or HEIC → `unsupported_format`; its first bytes not read within
+/// `timeout_ms` → `timeout`.
 async fn read_photo(file: JsValue, what: &str, timeout_ms: f64) -> Result<Photo, FlowError> {
     let blob: Blob = file.dyn_into().map_err(|v| {
         invalid(format!(
