@@ -56,7 +56,7 @@ export function mustRefuse(t, slot, label) {
     return 'an options argument must be a plain object (README, Options: "a File, Map, Date or AbortSignal in its place is refused too")';
   }
   if (t.wholeNumbers?.includes(slot) && NOT_WHOLE.has(label)) {
-    return 'a size in pixels must be a whole number in range (README, misuses: "out of range, negative, fractional or NaN is an Id360Error invalid_input")';
+    return 'a size in pixels must be a whole number in range (README, misuses: "analyzeGrey\'s must also be whole pixels")';
   }
   return null;
 }
